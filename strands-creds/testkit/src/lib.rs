@@ -1,0 +1,31 @@
+//! Test support for strands, never shipped: real parts, really started.
+//!
+//! Tests that talk to AWS talk to a [`MotoServer`], a `moto_server` process
+//! this crate starts on a free `127.0.0.1` port, waits for, and kills when
+//! the handle drops (also while a test panics). Faults that moto cannot make
+//! (throttling, 5xx, slow answers, connection resets) come from a
+//! [`FaultEndpoint`] (wiremock) or a [`ResetListener`] (a raw TCP listener).
+//! Nothing here ever talks to an address other than `127.0.0.1`.
+//!
+//! `moto_server` is found at `$STRANDS_MOTO_SERVER`, else in the venv that
+//! `cargo xtask ci` installs under `target/moto-venv`; never on `PATH`, so a
+//! test cannot pass on one machine by accident of a global install.
+
+mod faults;
+mod moto;
+mod reset;
+
+pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
+pub use moto::{HarnessError, MotoBuilder, MotoServer, moto_server_path};
+pub use reset::ResetListener;
+/// wiremock, re-exported so tests mount their own responses with one import.
+pub use wiremock;
+
+/// The access key id the harness hands to clients (moto accepts any key
+/// unless it runs in auth mode).
+pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+/// The secret key that goes with [`TEST_ACCESS_KEY_ID`]: a documented
+/// example value, also used as a canary in redaction tests.
+pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// The account moto reports for unknown keys.
+pub const MOTO_ACCOUNT_ID: &str = "123456789012";

@@ -1,0 +1,76 @@
+//! `cargo xtask ci`: the one check, the same here, in `.ci/run` and in
+//! GitHub Actions. Steps run cheapest first and the first failure stops the
+//! run with one line naming the step.
+
+use crate::cmd::{self, StepFailed, cargo};
+use crate::{install, tidy};
+use std::path::Path;
+use std::time::Instant;
+
+pub(crate) fn run(root: &Path) -> miette::Result<()> {
+    let started = Instant::now();
+    let step = |name: &str, f: &mut dyn FnMut() -> Result<(), StepFailed>| {
+        println!("\nxtask ci: ==> {name}");
+        let t = Instant::now();
+        let out = f();
+        match &out {
+            Ok(()) => println!("xtask ci: <== {name} ok ({:.1?})", t.elapsed()),
+            Err(e) => println!("xtask ci: FAILED: {e}"),
+        }
+        out
+    };
+
+    step("fmt", &mut || {
+        cmd::run("fmt", root, cargo().args(["fmt", "--all", "--", "--check"]))
+    })?;
+    step("clippy", &mut || {
+        cmd::run(
+            "clippy",
+            root,
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )
+    })?;
+    step("tidy", &mut || tidy::check(root))?;
+    let mut moto = None;
+    step("install-moto", &mut || {
+        moto = Some(install::ensure_moto(root)?);
+        Ok(())
+    })?;
+    let moto = moto.unwrap_or_default();
+    step("test", &mut || {
+        let mut c = if cmd::succeeds(cargo().args(["nextest", "--version"])) {
+            let mut c = cargo();
+            c.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+            c
+        } else {
+            println!("xtask ci: cargo-nextest not installed, using cargo test");
+            let mut c = cargo();
+            c.args(["test", "--workspace", "--", "--nocapture"]);
+            c
+        };
+        cmd::run("test", root, c.env("STRANDS_MOTO_SERVER", &moto))
+    })?;
+    step("doctest", &mut || {
+        cmd::run(
+            "doctest",
+            root,
+            cargo().args(["test", "--workspace", "--doc"]),
+        )
+    })?;
+    step("bench-build", &mut || {
+        cmd::run(
+            "bench-build",
+            root,
+            cargo().args(["bench", "--workspace", "--no-run"]),
+        )
+    })?;
+    println!("\nxtask ci: all steps passed in {:.1?}", started.elapsed());
+    Ok(())
+}

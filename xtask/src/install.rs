@@ -1,0 +1,68 @@
+//! What the tests need that cargo does not fetch: moto_server, in a Python
+//! venv under `target/`, never a global install (a test must not pass on one
+//! machine because of something installed there by hand).
+
+use crate::cmd::{self, StepFailed};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Pinned, so every machine runs the emulator the tests were written against.
+pub(crate) const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
+
+/// The venv, relative to the workspace root.
+const VENV: &str = "target/moto-venv";
+
+/// Make sure `target/moto-venv/bin/moto_server` exists; install it if not.
+pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
+    let venv = root.join(VENV);
+    let bin = venv.join("bin/moto_server");
+    let stamp = venv.join(".strands-moto");
+    let installed = std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == MOTO_REQUIREMENT);
+    if bin.exists() && installed {
+        println!("xtask: moto_server present at {}", bin.display());
+        return Ok(bin);
+    }
+    println!(
+        "xtask: installing {MOTO_REQUIREMENT} into {VENV} (python3 -m venv, then pip); \
+         tests start it from there"
+    );
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    if !cmd::succeeds(Command::new(&python).arg("--version")) {
+        return Err(StepFailed::new(
+            "install-moto",
+            format!(
+                "`{python}` not found: install Python 3 (apt-get install python3 python3-venv)"
+            ),
+        ));
+    }
+    cmd::run(
+        "install-moto",
+        root,
+        Command::new(&python)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+    )?;
+    cmd::run(
+        "install-moto",
+        root,
+        Command::new(venv.join("bin/python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            MOTO_REQUIREMENT,
+        ]),
+    )?;
+    if !bin.exists() {
+        return Err(StepFailed::new(
+            "install-moto",
+            format!("pip finished but {} is missing", bin.display()),
+        ));
+    }
+    std::fs::write(&stamp, MOTO_REQUIREMENT).map_err(|e| {
+        StepFailed::new("install-moto", format!("writing {}: {e}", stamp.display()))
+    })?;
+    println!("xtask: installed moto_server at {}", bin.display());
+    Ok(bin)
+}

@@ -1,0 +1,53 @@
+//! `cargo xtask`: the project's own commands, in Rust, so they run the same
+//! on every machine (the rust-analyzer pattern).
+//!
+//! - `cargo xtask ci`: the one check. Everything CI runs, in order, failing
+//!   fast with one line that says which step failed.
+//! - `cargo xtask demo`: the seed's example end to end against moto_server.
+//! - `cargo xtask bench`: the criterion benches, printed as a ratio table.
+
+mod bench;
+mod ci;
+mod cmd;
+mod demo;
+mod install;
+mod tidy;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "strands project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// fmt, clippy, tidy, tests (moto installed on demand), doc tests, bench build.
+    Ci,
+    /// Start moto_server and walk the seed's example.
+    Demo(demo::DemoArgs),
+    /// Run the criterion benches and print ours/peer ratios against the goals.
+    Bench(bench::BenchArgs),
+    /// Install moto[server] into target/moto-venv (ci and demo do this on demand).
+    InstallMoto,
+}
+
+fn main() -> miette::Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    match cli.task {
+        Task::Ci => ci::run(&root),
+        Task::Demo(args) => demo::run(&root, &args),
+        Task::Bench(args) => bench::run(&root, &args),
+        Task::InstallMoto => Ok(install::ensure_moto(&root).map(|_| ())?),
+    }
+}
+
+/// xtask lives one level below the workspace root.
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+}
