@@ -1,0 +1,175 @@
+//! Which AWS error codes and HTTP statuses are worth retrying: one table,
+//! the union of the seed's twelve codes and the AWS SDKs' throttling and
+//! transient lists, so every strands crate classifies a code the same way.
+//!
+//! No AWS SDK types here: strands-errors and strands-creds look codes up in
+//! this table; this crate only knows strings and numbers.
+
+use crate::RetryKind;
+use std::time::Duration;
+
+/// `(code, kind)`, sorted by code for binary search.
+///
+/// Sources: the seed (RequestTimeout, ServiceUnavailable, ThrottlingException,
+/// TooManyRequestsException, RequestLimitExceeded, Throttling, RequestThrottled,
+/// ProvisionedThroughputExceededException, LimitExceededException,
+/// InternalError, InternalFailure, ServiceException); the AWS SDKs'
+/// throttling codes; their transient codes.
+pub const RETRYABLE_CODES: &[(&str, RetryKind)] = &[
+    ("BandwidthLimitExceeded", RetryKind::Throttling),
+    ("EC2ThrottledException", RetryKind::Throttling),
+    ("InternalError", RetryKind::Transient),
+    ("InternalFailure", RetryKind::Transient),
+    ("LimitExceededException", RetryKind::Throttling),
+    ("PriorRequestNotComplete", RetryKind::Throttling),
+    (
+        "ProvisionedThroughputExceededException",
+        RetryKind::Throttling,
+    ),
+    ("RequestLimitExceeded", RetryKind::Throttling),
+    ("RequestThrottled", RetryKind::Throttling),
+    ("RequestThrottledException", RetryKind::Throttling),
+    ("RequestTimeout", RetryKind::Transient),
+    ("RequestTimeoutException", RetryKind::Transient),
+    ("ServiceException", RetryKind::Transient),
+    ("ServiceUnavailable", RetryKind::Transient),
+    ("SlowDown", RetryKind::Throttling),
+    ("ThrottledException", RetryKind::Throttling),
+    ("Throttling", RetryKind::Throttling),
+    ("ThrottlingException", RetryKind::Throttling),
+    ("TooManyRequestsException", RetryKind::Throttling),
+    ("TransactionInProgressException", RetryKind::Throttling),
+];
+
+/// The kind of an AWS error code; `Permanent` for codes not in the table.
+pub fn classify_code(code: &str) -> RetryKind {
+    RETRYABLE_CODES
+        .binary_search_by(|(c, _)| (*c).cmp(code))
+        .map_or(RetryKind::Permanent, |i| RETRYABLE_CODES[i].1)
+}
+
+/// Whether an AWS error code is worth retrying.
+pub fn is_retryable_code(code: &str) -> bool {
+    classify_code(code).is_retryable()
+}
+
+/// The kind of an HTTP status: 429 throttling; 500, 502, 503, 504
+/// transient; everything else permanent.
+pub const fn classify_status(status: u16) -> RetryKind {
+    match status {
+        429 => RetryKind::Throttling,
+        500 | 502 | 503 | 504 => RetryKind::Transient,
+        _ => RetryKind::Permanent,
+    }
+}
+
+/// Read a server's retry hint from one response header.
+///
+/// `x-amz-retry-after` is milliseconds (what the AWS SDKs read);
+/// `Retry-After` is whole seconds (RFC 9110; the HTTP-date form is not
+/// honoured, it needs a wall clock we do not trust across machines).
+/// Header names are matched case-insensitively; bad values give `None`.
+pub fn parse_retry_after(header: &str, value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if header.eq_ignore_ascii_case("x-amz-retry-after") {
+        value.parse::<u64>().ok().map(Duration::from_millis)
+    } else if header.eq_ignore_ascii_case("retry-after") {
+        value.parse::<u64>().ok().map(Duration::from_secs)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for pair in RETRYABLE_CODES.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} !< {}", pair[0].0, pair[1].0);
+        }
+    }
+
+    #[test]
+    fn every_seed_code_is_retryable() {
+        for code in [
+            "RequestTimeout",
+            "ServiceUnavailable",
+            "ThrottlingException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "Throttling",
+            "RequestThrottled",
+            "ProvisionedThroughputExceededException",
+            "LimitExceededException",
+            "InternalError",
+            "InternalFailure",
+            "ServiceException",
+        ] {
+            assert!(is_retryable_code(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn every_sdk_throttling_code_is_throttling() {
+        for code in [
+            "Throttling",
+            "ThrottlingException",
+            "ThrottledException",
+            "RequestThrottledException",
+            "TooManyRequestsException",
+            "ProvisionedThroughputExceededException",
+            "TransactionInProgressException",
+            "RequestLimitExceeded",
+            "BandwidthLimitExceeded",
+            "LimitExceededException",
+            "RequestThrottled",
+            "SlowDown",
+            "PriorRequestNotComplete",
+            "EC2ThrottledException",
+        ] {
+            assert_eq!(classify_code(code), RetryKind::Throttling, "{code}");
+        }
+        assert_eq!(
+            classify_code("RequestTimeoutException"),
+            RetryKind::Transient
+        );
+    }
+
+    #[test]
+    fn unknown_and_permanent_codes_are_not_retried() {
+        for code in ["AccessDenied", "ValidationException", "", "throttling"] {
+            assert_eq!(classify_code(code), RetryKind::Permanent, "{code}");
+        }
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(classify_status(429), RetryKind::Throttling);
+        for s in [500, 502, 503, 504] {
+            assert_eq!(classify_status(s), RetryKind::Transient);
+        }
+        for s in [200, 400, 401, 403, 404, 409, 501, 505] {
+            assert_eq!(classify_status(s), RetryKind::Permanent, "{s}");
+        }
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        assert_eq!(
+            parse_retry_after("X-Amz-Retry-After", "1500"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_retry_after("Retry-After", " 3 "),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"),
+            None
+        );
+        assert_eq!(parse_retry_after("retry-after", "-1"), None);
+        assert_eq!(parse_retry_after("x-other", "1"), None);
+    }
+}

@@ -1,0 +1,630 @@
+//! A circuit breaker stops calling a dependency that keeps failing, so the
+//! dependency gets room to recover and callers fail fast instead of waiting
+//! on timeouts (the seed's "prevents cascading failures").
+//!
+//! Closed → Open after `failure_threshold` consecutive failures; Open
+//! rejects without calling until `recovery_timeout` (plus optional jitter,
+//! so a fleet of breakers does not probe in lockstep) has passed; then
+//! HalfOpen admits exactly `half_open_max_calls` trial calls and rejects the
+//! rest (recloser and failsafe let every call through here, which is how a
+//! recovering service gets flattened again). The first trial to finish
+//! decides: success closes, failure reopens.
+//!
+//! The whole state lives in one `AtomicU64`, so every transition is one
+//! compare-and-swap and the closed path is one load: no lock anywhere.
+//!
+//! ```text
+//! Closed   : 0
+//! Open     : 0b01 | reopen_at_nanos << 2
+//! HalfOpen : 0b10 | permits_left << 2 (30 bits) | generation << 32
+//! ```
+
+use crate::clock::{Clock, ClockSource, saturating_nanos};
+use crate::error::{ConfigError, explain_url};
+use crate::{RetryKind, Retryable};
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+const TAG: u64 = 0b11;
+const CLOSED: u64 = 0;
+const OPEN: u64 = 0b01;
+const HALF_OPEN: u64 = 0b10;
+const PERMIT_ONE: u64 = 1 << 2;
+const PERMIT_MASK: u64 = ((1 << 30) - 1) << 2;
+/// half_open_max_calls fits the 30-bit permit field.
+const MAX_HALF_OPEN_CALLS: u32 = (1 << 30) - 1;
+
+/// The breaker's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CircuitState {
+    /// Calls pass; consecutive failures are counted.
+    Closed,
+    /// Calls are rejected without being made.
+    Open,
+    /// A limited number of trial calls test the dependency.
+    HalfOpen,
+}
+
+impl fmt::Display for CircuitState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Closed => "closed",
+            Self::Open => "open",
+            Self::HalfOpen => "half-open",
+        })
+    }
+}
+
+/// The result of a call through a breaker.
+#[derive(Debug)]
+pub enum CircuitError<E> {
+    /// Rejected without calling.
+    Open {
+        /// How long until the breaker admits a trial call (zero when the
+        /// trial calls are already in flight).
+        retry_after: Duration,
+    },
+    /// The call was made and failed with its own error.
+    Inner(E),
+}
+
+impl<E> CircuitError<E> {
+    /// The operation's error, if the call was made.
+    pub fn into_inner(self) -> Option<E> {
+        match self {
+            Self::Inner(e) => Some(e),
+            Self::Open { .. } => None,
+        }
+    }
+
+    /// Whether the call was rejected without being made.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Self::Open { .. })
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for CircuitError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Open { retry_after } => write!(
+                f,
+                "circuit breaker is open: call rejected without being made (next trial in {retry_after:?})"
+            ),
+            Self::Inner(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: Error + 'static> Error for CircuitError<E> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Open { .. } => None,
+            Self::Inner(e) => e.source(),
+        }
+    }
+}
+
+impl<E: Error + 'static> miette::Diagnostic for CircuitError<E> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.is_open()
+            .then(|| Box::new("strands::retry::circuit_open") as Box<dyn fmt::Display>)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.is_open().then(|| {
+            Box::new(
+                "the dependency failed repeatedly, so calls are paused to let it recover; \
+                 check its health, then retry after the delay shown",
+            ) as Box<dyn fmt::Display>
+        })
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.is_open().then(|| {
+            Box::new(explain_url!("strands--retry--circuit_open")) as Box<dyn fmt::Display>
+        })
+    }
+}
+
+/// A rejection is transient, with the time left as the server-style hint,
+/// so a retry loop around a breaker waits the open period out.
+impl<E: Retryable> Retryable for CircuitError<E> {
+    fn retry_kind(&self) -> RetryKind {
+        match self {
+            Self::Open { .. } => RetryKind::Transient,
+            Self::Inner(e) => e.retry_kind(),
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Open { retry_after } => Some(*retry_after),
+            Self::Inner(e) => e.retry_after(),
+        }
+    }
+    fn is_timeout(&self) -> bool {
+        matches!(self, Self::Inner(e) if e.is_timeout())
+    }
+}
+
+type OnChange = Arc<dyn Fn(CircuitState, CircuitState) + Send + Sync>;
+
+/// A lock-free circuit breaker. Cheap to clone (one `Arc`); clones share
+/// the state.
+#[derive(Clone)]
+pub struct CircuitBreaker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    word: AtomicU64,
+    failures: AtomicU32,
+    generation: AtomicU32,
+    failure_threshold: u32,
+    recovery_timeout: Duration,
+    recovery_jitter: f64,
+    half_open_max_calls: u32,
+    clock: ClockSource,
+    on_change: Option<OnChange>,
+}
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker")
+            .field("state", &self.state())
+            .field("failures", &self.inner.failures.load(Ordering::Relaxed))
+            .field("failure_threshold", &self.inner.failure_threshold)
+            .field("recovery_timeout", &self.inner.recovery_timeout)
+            .field("half_open_max_calls", &self.inner.half_open_max_calls)
+            .finish()
+    }
+}
+
+/// Builds a [`CircuitBreaker`].
+///
+/// # Default
+///
+/// The seed's numbers: 5 consecutive failures, 60 s recovery, 1 trial call,
+/// no recovery jitter, the system clock.
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct CircuitBreakerBuilder {
+    failure_threshold: u32,
+    recovery_timeout: Duration,
+    recovery_jitter: f64,
+    half_open_max_calls: u32,
+    clock: Option<ClockSource>,
+    on_change: Option<OnChange>,
+}
+
+impl fmt::Debug for CircuitBreakerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerBuilder")
+            .field("failure_threshold", &self.failure_threshold)
+            .field("recovery_timeout", &self.recovery_timeout)
+            .field("recovery_jitter", &self.recovery_jitter)
+            .field("half_open_max_calls", &self.half_open_max_calls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for CircuitBreakerBuilder {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            recovery_timeout: Duration::from_secs(60),
+            recovery_jitter: 0.0,
+            half_open_max_calls: 1,
+            clock: None,
+            on_change: None,
+        }
+    }
+}
+
+impl CircuitBreakerBuilder {
+    /// Consecutive failures that open the circuit (5; 0 is an error).
+    pub fn failure_threshold(mut self, n: u32) -> Self {
+        self.failure_threshold = n;
+        self
+    }
+    /// How long the circuit stays open before a trial (60 s).
+    pub fn recovery_timeout(mut self, d: Duration) -> Self {
+        self.recovery_timeout = d;
+        self
+    }
+    /// Stretch each open period by a random `[0, f] × recovery_timeout`, so
+    /// breakers that opened together do not all probe at once (0.0).
+    pub fn recovery_jitter(mut self, f: f64) -> Self {
+        self.recovery_jitter = f;
+        self
+    }
+    /// Trial calls admitted while half-open (1; 0 is an error).
+    pub fn half_open_max_calls(mut self, n: u32) -> Self {
+        self.half_open_max_calls = n;
+        self
+    }
+    /// The clock recovery is measured on (virtual time in tests).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(ClockSource::custom(clock));
+        self
+    }
+    /// Called on every state change with `(from, to)`.
+    pub fn on_state_change(
+        mut self,
+        f: impl Fn(CircuitState, CircuitState) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_change = Some(Arc::new(f));
+        self
+    }
+    /// Check every value and build.
+    pub fn build(self) -> Result<CircuitBreaker, ConfigError> {
+        if self.failure_threshold == 0 {
+            return Err(ConfigError::InvalidFailureThreshold);
+        }
+        if self.half_open_max_calls == 0 {
+            return Err(ConfigError::InvalidHalfOpenCalls);
+        }
+        if !(0.0..=1.0).contains(&self.recovery_jitter) {
+            return Err(ConfigError::InvalidRecoveryJitter {
+                value: self.recovery_jitter,
+            });
+        }
+        Ok(self.build_unchecked())
+    }
+
+    fn build_unchecked(self) -> CircuitBreaker {
+        CircuitBreaker {
+            inner: Arc::new(Inner {
+                word: AtomicU64::new(CLOSED),
+                failures: AtomicU32::new(0),
+                generation: AtomicU32::new(0),
+                failure_threshold: self.failure_threshold.max(1),
+                recovery_timeout: self.recovery_timeout,
+                recovery_jitter: if (0.0..=1.0).contains(&self.recovery_jitter) {
+                    self.recovery_jitter
+                } else {
+                    0.0
+                },
+                half_open_max_calls: self.half_open_max_calls.clamp(1, MAX_HALF_OPEN_CALLS),
+                clock: self.clock.unwrap_or_else(ClockSource::system),
+                on_change: self.on_change,
+            }),
+        }
+    }
+}
+
+/// How a call was let through.
+#[derive(Debug, Clone, Copy)]
+enum Admission {
+    Closed,
+    Trial { generation: u32 },
+}
+
+/// A half-open trial in flight. If the call is abandoned (its future
+/// dropped) the permit goes back, so a cancelled trial cannot wedge the
+/// breaker half-open forever.
+#[must_use = "dropping a trial permit without recording the outcome returns it"]
+struct TrialPermit<'a> {
+    breaker: &'a Inner,
+    generation: u32,
+    done: bool,
+}
+
+impl Drop for TrialPermit<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.breaker.return_permit(self.generation);
+        }
+    }
+}
+
+impl CircuitBreaker {
+    /// The seed's constructor: `failure_threshold` consecutive failures
+    /// open the circuit for `recovery_timeout`. A threshold of 0 acts as 1
+    /// (use the builder to have it rejected instead).
+    pub fn new(failure_threshold: u32, recovery_timeout: Duration) -> Self {
+        CircuitBreakerBuilder::default()
+            .failure_threshold(failure_threshold.max(1))
+            .recovery_timeout(recovery_timeout)
+            .build_unchecked()
+    }
+
+    /// A builder with the seed's defaults.
+    pub fn builder() -> CircuitBreakerBuilder {
+        CircuitBreakerBuilder::default()
+    }
+
+    /// The current state. An open circuit whose recovery time has passed
+    /// reports `HalfOpen`: the next call will be a trial.
+    pub fn state(&self) -> CircuitState {
+        let w = self.inner.word.load(Ordering::Acquire);
+        match w & TAG {
+            CLOSED => CircuitState::Closed,
+            OPEN if self.inner.now_nanos() >= w >> 2 => CircuitState::HalfOpen,
+            OPEN => CircuitState::Open,
+            _ => CircuitState::HalfOpen,
+        }
+    }
+
+    /// Consecutive failures counted while closed.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.inner.failures.load(Ordering::Relaxed)
+    }
+
+    /// Close the circuit and forget the failures.
+    pub fn reset(&self) {
+        let old = self.inner.word.swap(CLOSED, Ordering::AcqRel);
+        self.inner.failures.store(0, Ordering::Release);
+        self.inner.changed(state_of(old), CircuitState::Closed);
+    }
+
+    /// Call `op` through the breaker (async). Errors whose `retry_kind()`
+    /// is not `Permanent` count as failures: a 404 says nothing about the
+    /// dependency's health and must not open the circuit.
+    #[inline]
+    pub async fn call<T, E, F, Fut>(&self, op: F) -> Result<T, CircuitError<E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: Retryable,
+    {
+        self.call_with(is_failure::<E>, op).await
+    }
+
+    /// [`call`](Self::call) with your own predicate for what counts as a
+    /// failure.
+    pub async fn call_with<T, E, F, Fut, P>(
+        &self,
+        is_failure: P,
+        op: F,
+    ) -> Result<T, CircuitError<E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        P: FnOnce(&E) -> bool,
+    {
+        match self.inner.admit()? {
+            Admission::Closed => self.inner.closed_outcome(op().await, is_failure),
+            Admission::Trial { generation } => {
+                let mut permit = TrialPermit {
+                    breaker: &self.inner,
+                    generation,
+                    done: false,
+                };
+                let out = op().await;
+                permit.done = true;
+                self.inner.trial_outcome(generation, out, is_failure)
+            }
+        }
+    }
+
+    /// Call `op` through the breaker on this thread. Same counting rule as
+    /// [`call`](Self::call).
+    #[inline]
+    pub fn call_blocking<T, E, F>(&self, op: F) -> Result<T, CircuitError<E>>
+    where
+        F: FnOnce() -> Result<T, E>,
+        E: Retryable,
+    {
+        self.call_blocking_with(is_failure::<E>, op)
+    }
+
+    /// [`call_blocking`](Self::call_blocking) with your own failure predicate.
+    #[inline]
+    pub fn call_blocking_with<T, E, F, P>(&self, is_failure: P, op: F) -> Result<T, CircuitError<E>>
+    where
+        F: FnOnce() -> Result<T, E>,
+        P: FnOnce(&E) -> bool,
+    {
+        match self.inner.admit()? {
+            Admission::Closed => self.inner.closed_outcome(op(), is_failure),
+            Admission::Trial { generation } => {
+                let mut permit = TrialPermit {
+                    breaker: &self.inner,
+                    generation,
+                    done: false,
+                };
+                let out = op();
+                permit.done = true;
+                self.inner.trial_outcome(generation, out, is_failure)
+            }
+        }
+    }
+}
+
+/// The default failure predicate: anything not `Permanent`.
+pub fn is_failure<E: Retryable>(e: &E) -> bool {
+    e.retry_kind().is_retryable()
+}
+
+fn state_of(word: u64) -> CircuitState {
+    match word & TAG {
+        CLOSED => CircuitState::Closed,
+        OPEN => CircuitState::Open,
+        _ => CircuitState::HalfOpen,
+    }
+}
+
+impl Inner {
+    #[inline]
+    fn now_nanos(&self) -> u64 {
+        saturating_nanos(self.clock.now())
+    }
+
+    #[inline]
+    fn admit<E>(&self) -> Result<Admission, CircuitError<E>> {
+        let w = self.word.load(Ordering::Acquire);
+        if w == CLOSED {
+            Ok(Admission::Closed)
+        } else {
+            self.admit_slow(w)
+        }
+    }
+
+    #[cold]
+    fn admit_slow<E>(&self, mut w: u64) -> Result<Admission, CircuitError<E>> {
+        loop {
+            match w & TAG {
+                CLOSED => return Ok(Admission::Closed),
+                OPEN => {
+                    let reopen_at = w >> 2;
+                    let now = self.now_nanos();
+                    if now < reopen_at {
+                        return Err(CircuitError::Open {
+                            retry_after: Duration::from_nanos(reopen_at - now),
+                        });
+                    }
+                    let generation = self
+                        .generation
+                        .fetch_add(1, Ordering::AcqRel)
+                        .wrapping_add(1);
+                    let permits = u64::from(self.half_open_max_calls - 1);
+                    let next = HALF_OPEN | (permits << 2) | (u64::from(generation) << 32);
+                    match self
+                        .word
+                        .compare_exchange(w, next, Ordering::AcqRel, Ordering::Acquire)
+                    {
+                        Ok(_) => {
+                            self.changed(CircuitState::Open, CircuitState::HalfOpen);
+                            return Ok(Admission::Trial { generation });
+                        }
+                        Err(actual) => w = actual,
+                    }
+                }
+                _ => {
+                    if w & PERMIT_MASK == 0 {
+                        return Err(CircuitError::Open {
+                            retry_after: Duration::ZERO,
+                        });
+                    }
+                    match self.word.compare_exchange(
+                        w,
+                        w - PERMIT_ONE,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => {
+                            return Ok(Admission::Trial {
+                                generation: (w >> 32) as u32,
+                            });
+                        }
+                        Err(actual) => w = actual,
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn closed_outcome<T, E>(
+        &self,
+        out: Result<T, E>,
+        is_failure: impl FnOnce(&E) -> bool,
+    ) -> Result<T, CircuitError<E>> {
+        match out {
+            Ok(v) => {
+                // A write only when there is something to clear: the closed
+                // success path stays read-only, so threads sharing a
+                // breaker do not bounce its cache line.
+                if self.failures.load(Ordering::Relaxed) != 0 {
+                    self.failures.store(0, Ordering::Relaxed);
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                if is_failure(&e) {
+                    self.record_closed_failure();
+                }
+                Err(CircuitError::Inner(e))
+            }
+        }
+    }
+
+    #[cold]
+    fn record_closed_failure(&self) {
+        let n = self
+            .failures
+            .fetch_add(1, Ordering::AcqRel)
+            .saturating_add(1);
+        if n >= self.failure_threshold
+            && self
+                .word
+                .compare_exchange(
+                    CLOSED,
+                    self.open_word(),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+        {
+            self.failures.store(0, Ordering::Release);
+            self.changed(CircuitState::Closed, CircuitState::Open);
+        }
+    }
+
+    fn trial_outcome<T, E>(
+        &self,
+        generation: u32,
+        out: Result<T, E>,
+        is_failure: impl FnOnce(&E) -> bool,
+    ) -> Result<T, CircuitError<E>> {
+        let failed = match &out {
+            Ok(_) => false,
+            Err(e) => is_failure(e),
+        };
+        let target = if failed { self.open_word() } else { CLOSED };
+        let mut w = self.word.load(Ordering::Acquire);
+        // Only the trial round that is still current may decide.
+        while w & TAG == HALF_OPEN && (w >> 32) as u32 == generation {
+            match self
+                .word
+                .compare_exchange(w, target, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    self.failures.store(0, Ordering::Release);
+                    self.changed(CircuitState::HalfOpen, state_of(target));
+                    break;
+                }
+                Err(actual) => w = actual,
+            }
+        }
+        out.map_err(CircuitError::Inner)
+    }
+
+    fn return_permit(&self, generation: u32) {
+        let mut w = self.word.load(Ordering::Acquire);
+        while w & TAG == HALF_OPEN && (w >> 32) as u32 == generation {
+            match self
+                .word
+                .compare_exchange(w, w + PERMIT_ONE, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(actual) => w = actual,
+            }
+        }
+    }
+
+    fn open_word(&self) -> u64 {
+        let mut wait = self.recovery_timeout;
+        if self.recovery_jitter > 0.0 {
+            wait = wait.saturating_add(wait.mul_f64(self.recovery_jitter * rand::random::<f64>()));
+        }
+        let reopen_at = self.now_nanos().saturating_add(saturating_nanos(wait));
+        OPEN | (reopen_at.min(u64::MAX >> 2) << 2)
+    }
+
+    fn changed(&self, from: CircuitState, to: CircuitState) {
+        if from == to {
+            return;
+        }
+        tracing::warn!(
+            target: "strands_retry::breaker",
+            from = %from,
+            to = %to,
+            "circuit breaker {from} -> {to}"
+        );
+        if let Some(f) = &self.on_change {
+            f(from, to);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Why a budget and not only a retry count? A count bounds one caller; a
+//! budget bounds a fleet. When a dependency is down, every caller failing
+//! and retrying 5 times multiplies the load on it by 6 exactly when it can
+//! least take it. The AWS SDKs' standard mode solves this with a token
+//! bucket shared by every request of a client, and so do we, to the same
+//! rules, so a fleet behaves the same whatever language it is written in:
+//!
+//! - starts full (500 tokens for [`RetryBudget::standard`]);
+//! - a retry costs 5, a retry after a timeout costs 10;
+//! - when the bucket cannot pay, the error is returned at once, no sleep;
+//! - a success after retries gives back what its last retry took (earlier
+//!   retries of the same call stay spent), a first-try success gives 1;
+//! - never above the initial amount.
+//!
+//! Clones share the bucket; give one budget to several strategies to make
+//! them share it too.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Tokens a retry costs.
+pub const RETRY_COST: u32 = 5;
+/// Tokens a retry after a timeout costs.
+pub const TIMEOUT_RETRY_COST: u32 = 10;
+/// Tokens a first-try success gives back.
+pub const SUCCESS_REFUND: u32 = 1;
+/// The AWS SDKs' initial quota.
+pub const STANDARD_CAPACITY: u32 = 500;
+
+/// A retry quota shared by everything holding a clone of it.
+#[derive(Debug, Clone)]
+pub struct RetryBudget {
+    inner: Option<Arc<Bucket>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: AtomicU32,
+    capacity: u32,
+}
+
+impl RetryBudget {
+    /// The AWS SDKs' standard quota: 500 tokens.
+    pub fn standard() -> Self {
+        Self::new(STANDARD_CAPACITY)
+    }
+
+    /// A quota of `capacity` tokens, starting full. `new(0)` never retries.
+    pub fn new(capacity: u32) -> Self {
+        Self {
+            inner: Some(Arc::new(Bucket {
+                tokens: AtomicU32::new(capacity),
+                capacity,
+            })),
+        }
+    }
+
+    /// No quota: every retry is allowed (only `max_retries` and
+    /// `max_elapsed` bound them).
+    pub fn unlimited() -> Self {
+        Self { inner: None }
+    }
+
+    /// Tokens left; `u32::MAX` when unlimited.
+    pub fn available(&self) -> u32 {
+        self.inner
+            .as_ref()
+            .map_or(u32::MAX, |b| b.tokens.load(Ordering::Acquire))
+    }
+
+    /// The initial (and maximum) amount; `u32::MAX` when unlimited.
+    pub fn capacity(&self) -> u32 {
+        self.inner.as_ref().map_or(u32::MAX, |b| b.capacity)
+    }
+
+    /// Whether this is [`RetryBudget::unlimited`].
+    pub fn is_unlimited(&self) -> bool {
+        self.inner.is_none()
+    }
+
+    /// Take `cost` tokens if there are that many; false (and nothing taken)
+    /// otherwise.
+    #[must_use = "a refused withdrawal means the retry must not happen"]
+    pub fn try_withdraw(&self, cost: u32) -> bool {
+        let Some(b) = &self.inner else { return true };
+        b.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .is_ok()
+    }
+
+    /// Give back `amount` tokens, never above the capacity.
+    pub fn deposit(&self, amount: u32) {
+        let Some(b) = &self.inner else { return };
+        // Fast path: a full bucket (the steady state) needs no write at all.
+        if b.tokens.load(Ordering::Relaxed) >= b.capacity {
+            return;
+        }
+        let _ = b
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t < b.capacity).then(|| t.saturating_add(amount).min(b.capacity))
+            });
+    }
+
+    /// The cost of a retry after an error, by whether it was a timeout.
+    pub const fn cost(after_timeout: bool) -> u32 {
+        if after_timeout {
+            TIMEOUT_RETRY_COST
+        } else {
+            RETRY_COST
+        }
+    }
+}
+
+impl Default for RetryBudget {
+    /// [`RetryBudget::unlimited`]: the seed had no budget, so a strategy
+    /// has none unless given one.
+    fn default() -> Self {
+        Self::unlimited()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_budget_drains_and_refills_by_the_sdk_rules() {
+        let b = RetryBudget::standard();
+        assert_eq!(b.available(), 500);
+        assert!(b.try_withdraw(RETRY_COST));
+        assert!(b.try_withdraw(TIMEOUT_RETRY_COST));
+        assert_eq!(b.available(), 485);
+        b.deposit(SUCCESS_REFUND);
+        assert_eq!(b.available(), 486);
+        let clone = b.clone();
+        assert!(clone.try_withdraw(6));
+        assert_eq!(b.available(), 480);
+    }
+
+    #[test]
+    fn refuses_when_short_and_never_overfills() {
+        let b = RetryBudget::new(7);
+        assert!(b.try_withdraw(5));
+        assert!(!b.try_withdraw(5), "2 tokens cannot pay for 5");
+        assert_eq!(b.available(), 2);
+        b.deposit(100);
+        assert_eq!(b.available(), 7);
+        let none = RetryBudget::new(0);
+        assert!(!none.try_withdraw(5));
+    }
+
+    #[test]
+    fn unlimited_always_pays() {
+        let b = RetryBudget::unlimited();
+        for _ in 0..1000 {
+            assert!(b.try_withdraw(TIMEOUT_RETRY_COST));
+        }
+        assert_eq!(b.available(), u32::MAX);
+    }
+}

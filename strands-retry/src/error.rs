@@ -1,0 +1,151 @@
+//! Configuration errors: values, not panics. A bad knob is a typo a person
+//! should fix, so each variant says which value was wrong and what the
+//! valid range is, under a stable code.
+
+use miette::Diagnostic;
+
+/// Where the explanation of each code lives (`cargo xtask explain CODE`).
+macro_rules! explain_url {
+    ($code:literal) => {
+        concat!(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/",
+            $code,
+            ".md"
+        )
+    };
+}
+pub(crate) use explain_url;
+
+/// A [`RetryStrategy`](crate::RetryStrategy) or
+/// [`CircuitBreaker`](crate::CircuitBreaker) configuration that cannot work.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `base_delay` is NaN, negative or infinite.
+    #[error("invalid base_delay: {value} seconds")]
+    #[diagnostic(
+        code(strands::retry::invalid_base_delay),
+        help(
+            "base_delay must be a finite number of seconds, 0 or more (the seed's default is 1.0)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_base_delay.md"
+        )
+    )]
+    InvalidBaseDelay {
+        /// The value given.
+        value: f64,
+    },
+    /// `max_delay` is NaN, negative or infinite.
+    #[error("invalid max_delay: {value} seconds")]
+    #[diagnostic(
+        code(strands::retry::invalid_max_delay),
+        help(
+            "max_delay must be a finite number of seconds, 0 or more (the seed's default is 60.0)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_max_delay.md"
+        )
+    )]
+    InvalidMaxDelay {
+        /// The value given.
+        value: f64,
+    },
+    /// `base_delay` is larger than `max_delay`.
+    #[error("base_delay ({base:?}) is larger than max_delay ({max:?})")]
+    #[diagnostic(
+        code(strands::retry::base_delay_exceeds_max),
+        help(
+            "lower base_delay or raise max_delay: every delay is capped at max_delay, so a larger base could never be used"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--base_delay_exceeds_max.md"
+        )
+    )]
+    BaseDelayExceedsMax {
+        /// base_delay as given.
+        base: std::time::Duration,
+        /// max_delay as given.
+        max: std::time::Duration,
+    },
+    /// `exponential_base` is NaN, infinite or below 1.0.
+    #[error("invalid exponential_base: {value}")]
+    #[diagnostic(
+        code(strands::retry::invalid_exponential_base),
+        help(
+            "exponential_base must be a finite number of at least 1.0 (1.0 is a constant delay, 2.0 doubles it each retry)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_exponential_base.md"
+        )
+    )]
+    InvalidExponentialBase {
+        /// The value given.
+        value: f64,
+    },
+    /// `Jitter::Proportional(f)` with `f` outside `[0, 1]`.
+    #[error("invalid proportional jitter: {value}")]
+    #[diagnostic(
+        code(strands::retry::invalid_jitter),
+        help(
+            "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the seed's formula is 0.1)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_jitter.md"
+        )
+    )]
+    InvalidJitter {
+        /// The value given.
+        value: f64,
+    },
+    /// A circuit breaker's `failure_threshold` of 0.
+    #[error("invalid failure_threshold: 0")]
+    #[diagnostic(
+        code(strands::retry::invalid_failure_threshold),
+        help(
+            "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the seed uses 5)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_failure_threshold.md"
+        )
+    )]
+    InvalidFailureThreshold,
+    /// A circuit breaker's `half_open_max_calls` of 0.
+    #[error("invalid half_open_max_calls: 0")]
+    #[diagnostic(
+        code(strands::retry::invalid_half_open_calls),
+        help(
+            "half_open_max_calls is how many trial calls may test a recovering service: use 1 or more (1 is the default)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_half_open_calls.md"
+        )
+    )]
+    InvalidHalfOpenCalls,
+    /// A circuit breaker's `recovery_jitter` outside `[0, 1]`.
+    #[error("invalid recovery_jitter: {value}")]
+    #[diagnostic(
+        code(strands::retry::invalid_recovery_jitter),
+        help("recovery_jitter is a fraction of recovery_timeout between 0.0 and 1.0"),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_recovery_jitter.md"
+        )
+    )]
+    InvalidRecoveryJitter {
+        /// The value given.
+        value: f64,
+    },
+}
+
+/// Every diagnostic code of this crate, for the explain-docs tidy check.
+pub const CODES: &[&str] = &[
+    "strands::retry::invalid_base_delay",
+    "strands::retry::invalid_max_delay",
+    "strands::retry::base_delay_exceeds_max",
+    "strands::retry::invalid_exponential_base",
+    "strands::retry::invalid_jitter",
+    "strands::retry::invalid_failure_threshold",
+    "strands::retry::invalid_half_open_calls",
+    "strands::retry::invalid_recovery_jitter",
+    "strands::retry::circuit_open",
+];

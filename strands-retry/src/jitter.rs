@@ -1,0 +1,96 @@
+//! Jitter spreads retries out in time, so a fleet that failed together does
+//! not retry together (Brooker, "Exponential Backoff And Jitter", AWS
+//! Architecture Blog, 2015). Full jitter makes the fewest calls against a
+//! throttled service, so it is the default; the seed's own formula is
+//! `Proportional(0.1)`.
+//!
+//! Each kind is a pure function of the capped delay and one uniform sample
+//! `u` in `[0, 1)`, so tests and simulations can drive it with a seeded RNG.
+
+use std::time::Duration;
+
+/// How a capped exponential delay `cap` becomes the delay actually slept.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Jitter {
+    /// Exactly `cap`: every caller retries in lockstep. Use only alone.
+    None,
+    /// Uniform in `[0, cap]`: the AWS SDKs' choice and the default.
+    #[default]
+    Full,
+    /// `cap / 2` plus uniform in `[0, cap / 2]`: never retries at once.
+    Equal,
+    /// `min(max_delay, uniform in [base_delay, 3 × previous delay])`:
+    /// each delay grows from the last one actually slept.
+    Decorrelated,
+    /// `cap` plus uniform in `[0, f × cap]`: the seed's formula with 0.1.
+    /// May exceed `max_delay` by up to `f`.
+    Proportional(f64),
+}
+
+/// `true` is the default jitter (Full), `false` is none.
+impl From<bool> for Jitter {
+    fn from(on: bool) -> Self {
+        if on { Jitter::Full } else { Jitter::None }
+    }
+}
+
+impl Jitter {
+    /// The delay to sleep for a capped delay `cap`, given the previous
+    /// delay slept (for Decorrelated), the strategy's bounds and a uniform
+    /// sample `u` in `[0, 1)`.
+    pub fn apply(
+        self,
+        cap: Duration,
+        prev: Duration,
+        base: Duration,
+        max: Duration,
+        u: f64,
+    ) -> Duration {
+        let u = if u.is_finite() {
+            u.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        match self {
+            Jitter::None => cap,
+            Jitter::Full => cap.mul_f64(u),
+            Jitter::Equal => {
+                let half = cap / 2;
+                half + (cap - half).mul_f64(u)
+            }
+            Jitter::Decorrelated => {
+                let hi = prev.saturating_mul(3).max(base).min(max);
+                (base + hi.saturating_sub(base).mul_f64(u)).min(max)
+            }
+            Jitter::Proportional(f) => cap.saturating_add(cap.mul_f64(fraction(f) * u)),
+        }
+    }
+
+    /// The bounds `[lo, hi]` of [`apply`](Self::apply) for the same inputs.
+    pub fn bounds(
+        self,
+        cap: Duration,
+        prev: Duration,
+        base: Duration,
+        max: Duration,
+    ) -> (Duration, Duration) {
+        match self {
+            Jitter::None => (cap, cap),
+            Jitter::Full => (Duration::ZERO, cap),
+            Jitter::Equal => (cap / 2, cap),
+            Jitter::Decorrelated => (base.min(max), prev.saturating_mul(3).max(base).min(max)),
+            Jitter::Proportional(f) => (cap, cap.saturating_add(cap.mul_f64(fraction(f)))),
+        }
+    }
+}
+
+/// A factor in `[0, 1]`: `Duration::mul_f64` panics on negative or NaN
+/// factors, and `apply` is public, so an unvalidated `Proportional` must
+/// not reach it. (The builder rejects such values with an error.)
+fn fraction(f: f64) -> f64 {
+    if f.is_finite() {
+        f.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
