@@ -5,7 +5,16 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// With the `tokio` feature the system clock is tokio's `Instant`: the same
+/// `std::time::Instant` in production, and the paused virtual time in tests
+/// that pause it (`#[tokio::test(start_paused = true)]`), so deadlines and
+/// breaker recovery follow the same clock as the sleeps.
+#[cfg(feature = "tokio")]
+type Instant = tokio::time::Instant;
+#[cfg(not(feature = "tokio"))]
+type Instant = std::time::Instant;
 
 /// A monotonic clock.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -13,7 +22,8 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn now(&self) -> Duration;
 }
 
-/// The real monotonic clock (`std::time::Instant`).
+/// The real monotonic clock (tokio's `Instant` with the `tokio` feature,
+/// `std::time::Instant` without).
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
     epoch: Instant,
