@@ -286,7 +286,7 @@ impl CircuitBreakerBuilder {
                     0.0
                 },
                 half_open_max_calls: self.half_open_max_calls.clamp(1, MAX_HALF_OPEN_CALLS),
-                clock: self.clock.unwrap_or_else(ClockSource::system),
+                clock: self.clock.unwrap_or_else(ClockSource::std),
                 on_change: self.on_change,
             }),
         }
@@ -607,7 +607,7 @@ impl Inner {
     fn open_word(&self) -> u64 {
         let mut wait = self.recovery_timeout;
         if self.recovery_jitter > 0.0 {
-            wait = wait.saturating_add(wait.mul_f64(self.recovery_jitter * rand::random::<f64>()));
+            wait = wait.saturating_add(wait.mul_f64(self.recovery_jitter * crate::rng::unit()));
         }
         let reopen_at = self.now_nanos().saturating_add(saturating_nanos(wait));
         OPEN | (reopen_at.min(u64::MAX >> 2) << 2)

@@ -90,12 +90,20 @@ pub(crate) fn saturating_nanos(d: Duration) -> u64 {
 #[derive(Debug, Clone)]
 pub(crate) enum ClockSource {
     System(SystemClock),
+    /// `std::time::Instant` even with the `tokio` feature: tokio's clock
+    /// with test-util looks up the runtime on every read, which a breaker's
+    /// rejection path should not pay for. Breaker tests use a ManualClock.
+    Std(std::time::Instant),
     Custom(Arc<dyn Clock>),
 }
 
 impl ClockSource {
     pub(crate) fn system() -> Self {
         Self::System(SystemClock::new())
+    }
+
+    pub(crate) fn std() -> Self {
+        Self::Std(std::time::Instant::now())
     }
 
     pub(crate) fn custom(c: impl Clock + 'static) -> Self {
@@ -106,6 +114,7 @@ impl ClockSource {
     pub(crate) fn now(&self) -> Duration {
         match self {
             Self::System(c) => c.now(),
+            Self::Std(epoch) => epoch.elapsed(),
             Self::Custom(c) => c.now(),
         }
     }

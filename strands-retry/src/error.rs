@@ -149,3 +149,39 @@ pub const CODES: &[&str] = &[
     "strands::retry::invalid_recovery_jitter",
     "strands::retry::circuit_open",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use miette::Diagnostic;
+    use std::time::Duration;
+
+    #[test]
+    fn every_variant_has_a_listed_code_help_and_url() {
+        let all = [
+            ConfigError::InvalidBaseDelay { value: -1.0 },
+            ConfigError::InvalidMaxDelay { value: f64::NAN },
+            ConfigError::BaseDelayExceedsMax {
+                base: Duration::from_secs(2),
+                max: Duration::from_secs(1),
+            },
+            ConfigError::InvalidExponentialBase { value: 0.5 },
+            ConfigError::InvalidJitter { value: 2.0 },
+            ConfigError::InvalidFailureThreshold,
+            ConfigError::InvalidHalfOpenCalls,
+            ConfigError::InvalidRecoveryJitter { value: -1.0 },
+        ];
+        for e in &all {
+            let code = e.code().map(|c| c.to_string()).unwrap_or_default();
+            assert!(CODES.contains(&code.as_str()), "{code} not in CODES");
+            assert!(e.help().is_some(), "{code} has no help");
+            let url = e.url().map(|u| u.to_string()).unwrap_or_default();
+            assert!(
+                url.ends_with(&format!("{}.md", code.replace("::", "--"))),
+                "{url}"
+            );
+        }
+        // Every listed code but circuit_open (CircuitError's) is a variant.
+        assert_eq!(all.len() + 1, CODES.len());
+    }
+}

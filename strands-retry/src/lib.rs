@@ -47,6 +47,7 @@ mod clock;
 mod error;
 mod jitter;
 mod rate_limit;
+mod rng;
 mod sleep;
 mod stats;
 mod strategy;

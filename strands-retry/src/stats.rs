@@ -1,28 +1,43 @@
 //! Counters for the seed's first future enhancement ("track retry counts and
-//! error rates"). Everything off the success path is an exact relaxed atomic.
-//! The one counter on the success path, `attempts`, must not cost a locked
-//! instruction (that alone is 3× a direct call), so it is sharded per thread
-//! and bumped with a plain load and store: exact while no two threads share
-//! a shard at the same instant (up to 16 threads), possibly a little low
-//! beyond that. A statistic, not an invariant.
+//! error rates"), cheap enough to stay on the success path.
+//!
+//! A locked read-modify-write costs more than a whole direct call, so the
+//! counters are sharded per thread (one cache line each, 16 shards) and
+//! bumped with a relaxed load and store. Each thread owns its shard, so the
+//! counts are exact while no two threads share a shard at the same instant
+//! (up to 16 threads); beyond that a concurrent bump can be lost. These are
+//! statistics, not invariants: nothing in the retry logic reads them.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 const SHARDS: usize = 16;
 
+/// One thread's counters, alone on its cache line.
 #[derive(Debug, Default)]
 #[repr(align(64))]
-struct Shard(AtomicU64);
+struct Shard {
+    calls: AtomicU64,
+    retries: AtomicU64,
+    give_ups: AtomicU64,
+    budget_refusals: AtomicU64,
+    successes_after_retry: AtomicU64,
+}
+
+/// Which counter to bump.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Counter {
+    Calls,
+    Retries,
+    GiveUps,
+    BudgetRefusals,
+    SuccessesAfterRetry,
+}
 
 /// Live counters of a strategy (shared by its clones).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    first_attempts: [Shard; SHARDS],
-    pub(crate) retries: AtomicU64,
-    pub(crate) give_ups: AtomicU64,
-    pub(crate) budget_refusals: AtomicU64,
-    pub(crate) successes_after_retry: AtomicU64,
+    shards: [Shard; SHARDS],
 }
 
 thread_local! {
@@ -34,7 +49,7 @@ static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
 fn shard_index() -> usize {
     SHARD_INDEX.with(|i| {
         let v = i.get();
-        if v != usize::MAX {
+        if v < SHARDS {
             return v;
         }
         let v = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
@@ -45,30 +60,34 @@ fn shard_index() -> usize {
 
 impl Counters {
     #[inline]
-    pub(crate) fn count_call(&self) {
-        let c = &self.first_attempts[shard_index()].0;
+    pub(crate) fn bump(&self, which: Counter) {
+        let s = &self.shards[shard_index()];
+        let c = match which {
+            Counter::Calls => &s.calls,
+            Counter::Retries => &s.retries,
+            Counter::GiveUps => &s.give_ups,
+            Counter::BudgetRefusals => &s.budget_refusals,
+            Counter::SuccessesAfterRetry => &s.successes_after_retry,
+        };
         c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
     }
 
-    #[inline]
-    pub(crate) fn bump(c: &AtomicU64) {
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-
     pub(crate) fn snapshot(&self) -> RetryStats {
-        let calls: u64 = self
-            .first_attempts
-            .iter()
-            .map(|s| s.0.load(Ordering::Relaxed))
-            .sum();
-        let retries = self.retries.load(Ordering::Relaxed);
+        let sum = |f: fn(&Shard) -> &AtomicU64| -> u64 {
+            self.shards
+                .iter()
+                .map(|s| f(s).load(Ordering::Relaxed))
+                .sum()
+        };
+        let calls = sum(|s| &s.calls);
+        let retries = sum(|s| &s.retries);
         RetryStats {
             calls,
             attempts: calls + retries,
             retries,
-            give_ups: self.give_ups.load(Ordering::Relaxed),
-            budget_refusals: self.budget_refusals.load(Ordering::Relaxed),
-            successes_after_retry: self.successes_after_retry.load(Ordering::Relaxed),
+            give_ups: sum(|s| &s.give_ups),
+            budget_refusals: sum(|s| &s.budget_refusals),
+            successes_after_retry: sum(|s| &s.successes_after_retry),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::error::ConfigError;
 use crate::jitter::Jitter;
 use crate::rate_limit::{AdaptiveRateLimiter, SendReason};
 use crate::sleep::{DefaultSleeper, Sleeper};
-use crate::stats::{Counters, RetryStats};
+use crate::stats::{Counter, Counters, RetryStats};
 use crate::{RetryKind, Retryable};
 use std::error::Error;
 use std::fmt;
@@ -256,6 +256,20 @@ impl RetryStrategyBuilder {
     }
 }
 
+/// `min(cap × exponential_base, max)`, saturating (NaN or infinity land on `max`).
+#[inline]
+fn next_cap(cap: Duration, exponential_base: f64, max: Duration) -> Duration {
+    if cap >= max {
+        return max;
+    }
+    let next = cap.as_secs_f64() * exponential_base;
+    if next < max.as_secs_f64() {
+        Duration::from_secs_f64(next).min(max)
+    } else {
+        max
+    }
+}
+
 fn secs(s: f64) -> Option<Duration> {
     Duration::try_from_secs_f64(s).ok()
 }
@@ -265,6 +279,9 @@ fn secs(s: f64) -> Option<Duration> {
 struct Run {
     retries: u32,
     prev_delay: Duration,
+    /// The un-jittered delay for the next retry, grown by multiplication
+    /// rather than `powf` per retry.
+    cap: Duration,
     /// Tokens the last retry took from the budget (0: none yet).
     permit: u32,
     started: Option<Duration>,
@@ -340,7 +357,7 @@ impl RetryStrategy {
             0 => self.inner.base_delay,
             n => self.cap_for_attempt(n - 1),
         };
-        self.delay_with(attempt, prev, rand::random::<f64>())
+        self.delay_with(attempt, prev, crate::rng::unit())
     }
 
     /// [`delay_for_attempt`](Self::delay_for_attempt) with the previous
@@ -403,14 +420,13 @@ impl RetryStrategy {
     /// the strategy gives up, sleeping with the default timer (tokio's with
     /// the `tokio` feature). The error is `op`'s own, unchanged.
     #[inline]
-    pub async fn execute_with_retry<T, E, F, Fut>(&self, op: F) -> Result<T, E>
+    pub fn execute_with_retry<T, E, F, Fut>(&self, op: F) -> impl Future<Output = Result<T, E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
         E: Retryable + Error,
     {
         self.execute_with_retry_using(DefaultSleeper::default(), op)
-            .await
     }
 
     /// [`execute_with_retry`](Self::execute_with_retry) on any runtime:
@@ -429,7 +445,10 @@ impl RetryStrategy {
     {
         let mut run = self.begin();
         if let Some(d) = self.pace(SendReason::Initial) {
-            sleeper.sleep(d).await;
+            // Boxed: a timer future can be large (tokio's is ~100 bytes), and
+            // inline it would make every call's future that large, success
+            // or not. The allocation happens only when a sleep does.
+            Box::pin(sleeper.sleep(d)).await;
         }
         loop {
             match op().await {
@@ -438,7 +457,7 @@ impl RetryStrategy {
                     return Ok(v);
                 }
                 Err(e) => match self.on_error(&mut run, &e) {
-                    Decision::Retry(d) => sleeper.sleep(d).await,
+                    Decision::Retry(d) => Box::pin(sleeper.sleep(d)).await,
                     Decision::GiveUp => return Err(e),
                 },
             }
@@ -448,10 +467,11 @@ impl RetryStrategy {
     #[inline]
     fn begin(&self) -> Run {
         let i = &*self.inner;
-        i.counters.count_call();
+        i.counters.bump(Counter::Calls);
         Run {
             retries: 0,
             prev_delay: i.base_delay,
+            cap: i.base_delay,
             permit: 0,
             started: i.max_elapsed.map(|_| i.clock.now()),
         }
@@ -469,7 +489,7 @@ impl RetryStrategy {
             i.budget.deposit(SUCCESS_REFUND);
         } else {
             i.budget.deposit(run.permit);
-            Counters::bump(&i.counters.successes_after_retry);
+            i.counters.bump(Counter::SuccessesAfterRetry);
         }
         if let Some(rl) = &i.rate_limiter {
             rl.record(false);
@@ -499,7 +519,13 @@ impl RetryStrategy {
         let delay = match (paced, error.retry_after()) {
             (Some(d), _) => d.min(i.max_delay),
             (None, Some(hint)) => hint.min(i.max_delay),
-            (None, None) => self.delay_with(run.retries, run.prev_delay, rand::random::<f64>()),
+            (None, None) => i.jitter.apply(
+                run.cap,
+                run.prev_delay,
+                i.base_delay,
+                i.max_delay,
+                crate::rng::unit(),
+            ),
         };
         if let (Some(limit), Some(started)) = (i.max_elapsed, run.started)
             && i.clock.now().saturating_sub(started).saturating_add(delay) > limit
@@ -508,7 +534,7 @@ impl RetryStrategy {
         }
         let cost = RetryBudget::cost(error.is_timeout());
         if !i.budget.try_withdraw(cost) {
-            Counters::bump(&i.counters.budget_refusals);
+            i.counters.bump(Counter::BudgetRefusals);
             return self.give_up(run, kind, "the retry budget is exhausted");
         }
         // The SDKs forget the previous retry's tokens when a new retry takes
@@ -516,7 +542,8 @@ impl RetryStrategy {
         run.permit = cost;
         run.retries += 1;
         run.prev_delay = delay;
-        Counters::bump(&i.counters.retries);
+        run.cap = next_cap(run.cap, i.exponential_base, i.max_delay);
+        i.counters.bump(Counter::Retries);
         if let Some(notify) = &i.notify {
             notify(&RetryEvent {
                 attempt: run.retries,
@@ -538,7 +565,7 @@ impl RetryStrategy {
 
     #[cold]
     fn give_up(&self, run: &Run, kind: RetryKind, why: &'static str) -> Decision {
-        Counters::bump(&self.inner.counters.give_ups);
+        self.inner.counters.bump(Counter::GiveUps);
         if run.retries > 0 || kind.is_retryable() {
             tracing::debug!(
                 target: "strands_retry",

@@ -16,16 +16,103 @@ pub(crate) struct BenchArgs {
     filter: Option<String>,
 }
 
-/// A target: `ours / peer` must be at most `goal`.
+/// What a row must meet.
+#[derive(Clone, Copy)]
+enum Goal {
+    /// `ours / peer` at most this.
+    Ratio(f64),
+    /// `ours` at most this many nanoseconds (no peer).
+    AtMostNs(f64),
+    /// Shown for context, no target.
+    Info,
+}
+
+/// A row: ours against the peer measured in the same run.
 struct Pair {
     path: &'static str,
     ours: &'static str,
-    peer: &'static str,
-    goal: f64,
+    peer: Option<&'static str>,
+    goal: Goal,
+}
+
+const fn pair(path: &'static str, ours: &'static str, peer: &'static str, goal: Goal) -> Pair {
+    Pair {
+        path,
+        ours,
+        peer: Some(peer),
+        goal,
+    }
 }
 
 /// The targets of the retry and creds issues, by criterion benchmark id.
-const PAIRS: &[Pair] = &[];
+const PAIRS: &[Pair] = &[
+    pair(
+        "retry success, blocking / direct call",
+        "success_blocking/strands",
+        "success_blocking/direct",
+        Goal::Ratio(1.2),
+    ),
+    pair(
+        "retry success, blocking / backon",
+        "success_blocking/strands",
+        "success_blocking/backon",
+        Goal::Ratio(0.25),
+    ),
+    pair(
+        "retry success, async / direct call",
+        "success_async/strands",
+        "success_async/direct",
+        Goal::Ratio(1.2),
+    ),
+    pair(
+        "retry success, async / backon",
+        "success_async/strands",
+        "success_async/backon",
+        Goal::Ratio(0.25),
+    ),
+    pair(
+        "5 failures + success, zero sleep / backon",
+        "retry_5_failures/strands",
+        "retry_5_failures/backon",
+        Goal::Ratio(0.5),
+    ),
+    pair(
+        "breaker closed / recloser",
+        "breaker_closed/strands",
+        "breaker_closed/recloser",
+        Goal::Ratio(0.5),
+    ),
+    pair(
+        "breaker closed / failsafe",
+        "breaker_closed/strands",
+        "breaker_closed/failsafe",
+        Goal::Info,
+    ),
+    pair(
+        "breaker closed, 2 threads / recloser",
+        "breaker_closed_2threads/strands",
+        "breaker_closed_2threads/recloser",
+        Goal::Ratio(0.5),
+    ),
+    pair(
+        "breaker closed, 2 threads / failsafe",
+        "breaker_closed_2threads/strands",
+        "breaker_closed_2threads/failsafe",
+        Goal::Info,
+    ),
+    pair(
+        "breaker open rejection / recloser",
+        "breaker_open_rejection/strands",
+        "breaker_open_rejection/recloser",
+        Goal::Info,
+    ),
+    Pair {
+        path: "breaker open rejection (absolute)",
+        ours: "breaker_open_rejection/strands",
+        peer: None,
+        goal: Goal::AtMostNs(5.0),
+    },
+];
 
 pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
     if !args.no_run {
@@ -93,20 +180,42 @@ fn print_table(est: &BTreeMap<String, f64>) {
     println!("\n| path | ours | peer | ratio | goal | met |");
     println!("|---|---|---|---|---|---|");
     for p in PAIRS {
-        match (est.get(p.ours), est.get(p.peer)) {
-            (Some(&o), Some(&q)) if q > 0.0 => {
-                let ratio = o / q;
-                println!(
-                    "| {} | {} | {} | {ratio:.3}× | ≤ {}× | {} |",
-                    p.path,
-                    fmt_ns(o),
-                    fmt_ns(q),
-                    p.goal,
-                    if ratio <= p.goal { "yes" } else { "NO" }
-                );
+        let ours = est.get(p.ours).copied();
+        let peer = p.peer.and_then(|id| est.get(id).copied());
+        let goal = match p.goal {
+            Goal::Ratio(g) => format!("≤ {g}×"),
+            Goal::AtMostNs(ns) => format!("≤ {ns} ns"),
+            Goal::Info => "—".to_owned(),
+        };
+        let Some(o) = ours else {
+            println!("| {} | not measured | | | {goal} | |", p.path);
+            continue;
+        };
+        let ratio = peer.filter(|q| *q > 0.0).map(|q| o / q);
+        let met = match (p.goal, ratio) {
+            (Goal::Ratio(g), Some(r)) => {
+                if r <= g {
+                    "yes"
+                } else {
+                    "NO"
+                }
             }
-            _ => println!("| {} | not measured | | | ≤ {}× | |", p.path, p.goal),
-        }
+            (Goal::AtMostNs(ns), _) => {
+                if o <= ns {
+                    "yes"
+                } else {
+                    "NO"
+                }
+            }
+            _ => "",
+        };
+        println!(
+            "| {} | {} | {} | {} | {goal} | {met} |",
+            p.path,
+            fmt_ns(o),
+            peer.map(fmt_ns).unwrap_or_default(),
+            ratio.map(|r| format!("{r:.3}×")).unwrap_or_default(),
+        );
     }
     println!("\nall measurements (mean):");
     for (id, ns) in est {

@@ -10,6 +10,7 @@ mod bench;
 mod ci;
 mod cmd;
 mod demo;
+mod explain;
 mod install;
 mod tidy;
 
@@ -33,6 +34,11 @@ enum Task {
     Bench(bench::BenchArgs),
     /// Install moto[server] into target/moto-venv (ci and demo do this on demand).
     InstallMoto,
+    /// Print the explanation of a diagnostic code (like `rustc --explain`).
+    Explain {
+        /// e.g. strands::retry::circuit_open
+        code: String,
+    },
 }
 
 fn main() -> miette::Result<()> {
@@ -43,6 +49,7 @@ fn main() -> miette::Result<()> {
         Task::Demo(args) => demo::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args),
         Task::InstallMoto => Ok(install::ensure_moto(&root).map(|_| ())?),
+        Task::Explain { code } => explain::run(&root, &code),
     }
 }
 

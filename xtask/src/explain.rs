@@ -1,0 +1,46 @@
+//! `cargo xtask explain CODE`: the long explanation of a diagnostic code,
+//! as `rustc --explain` does. One markdown file per code under
+//! `docs/diagnostics/`, named with `::` replaced by `--`; tidy fails when a
+//! code has none.
+
+use crate::cmd::StepFailed;
+use std::path::{Path, PathBuf};
+
+/// Every diagnostic code the libraries can emit.
+fn all_codes() -> impl Iterator<Item = &'static str> {
+    strands_retry::CODES.iter().copied()
+}
+
+fn doc_path(root: &Path, code: &str) -> PathBuf {
+    root.join("docs/diagnostics")
+        .join(format!("{}.md", code.replace("::", "--")))
+}
+
+pub(crate) fn run(root: &Path, code: &str) -> miette::Result<()> {
+    let path = doc_path(root, code.trim());
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            println!("{text}");
+            Ok(())
+        }
+        Err(_) => {
+            let known: Vec<&str> = all_codes().collect();
+            Err(StepFailed::new(
+                "explain",
+                format!(
+                    "no explanation for `{code}`; known codes: {}",
+                    known.join(", ")
+                ),
+            )
+            .into())
+        }
+    }
+}
+
+/// Codes without an explanation file.
+pub(crate) fn missing_docs(root: &Path) -> Vec<String> {
+    all_codes()
+        .filter(|c| !doc_path(root, c).exists())
+        .map(|c| format!("diagnostic code {c} has no docs/diagnostics explanation"))
+        .collect()
+}
