@@ -310,6 +310,26 @@ struct TrialPermit<'a> {
     done: bool,
 }
 
+impl<'a> TrialPermit<'a> {
+    fn new(breaker: &'a Inner, generation: u32) -> Self {
+        Self {
+            breaker,
+            generation,
+            done: false,
+        }
+    }
+
+    /// Record the trial's outcome (and keep the permit from going back).
+    fn finish<T, E>(
+        mut self,
+        out: Result<T, E>,
+        is_failure: impl FnOnce(&E) -> bool,
+    ) -> Result<T, CircuitError<E>> {
+        self.done = true;
+        self.breaker.trial_outcome(self.generation, out, is_failure)
+    }
+}
+
 impl Drop for TrialPermit<'_> {
     fn drop(&mut self) {
         if !self.done {
@@ -386,14 +406,9 @@ impl CircuitBreaker {
         match self.inner.admit()? {
             Admission::Closed => self.inner.closed_outcome(op().await, is_failure),
             Admission::Trial { generation } => {
-                let mut permit = TrialPermit {
-                    breaker: &self.inner,
-                    generation,
-                    done: false,
-                };
+                let permit = TrialPermit::new(&self.inner, generation);
                 let out = op().await;
-                permit.done = true;
-                self.inner.trial_outcome(generation, out, is_failure)
+                permit.finish(out, is_failure)
             }
         }
     }
@@ -419,14 +434,9 @@ impl CircuitBreaker {
         match self.inner.admit()? {
             Admission::Closed => self.inner.closed_outcome(op(), is_failure),
             Admission::Trial { generation } => {
-                let mut permit = TrialPermit {
-                    breaker: &self.inner,
-                    generation,
-                    done: false,
-                };
+                let permit = TrialPermit::new(&self.inner, generation);
                 let out = op();
-                permit.done = true;
-                self.inner.trial_outcome(generation, out, is_failure)
+                permit.finish(out, is_failure)
             }
         }
     }

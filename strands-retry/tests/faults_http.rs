@@ -43,13 +43,10 @@ impl Retryable for HttpError {
 }
 
 fn get(uri: &str) -> Result<u16, HttpError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .proxy(None)
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(5)))
-        .build()
-        .into();
-    match agent.get(uri).call() {
+    match strands_testkit::loopback_agent(Duration::from_secs(5))
+        .get(uri)
+        .call()
+    {
         Ok(r) if r.status().is_success() => Ok(r.status().as_u16()),
         Ok(r) => Err(HttpError::Status {
             status: r.status().as_u16(),
@@ -59,7 +56,7 @@ fn get(uri: &str) -> Result<u16, HttpError> {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| aws::parse_retry_after("retry-after", v)),
         }),
-        Err(ureq::Error::Io(e)) => Err(HttpError::Io(e)),
+        Err(strands_testkit::ureq::Error::Io(e)) => Err(HttpError::Io(e)),
         Err(e) => Err(HttpError::Io(std::io::Error::other(e.to_string()))),
     }
 }

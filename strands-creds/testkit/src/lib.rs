@@ -19,7 +19,20 @@ pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
 pub use moto::{HarnessError, MotoBuilder, MotoServer, moto_server_path};
 pub use reset::ResetListener;
 /// wiremock, re-exported so tests mount their own responses with one import.
+pub use ureq;
 pub use wiremock;
+
+/// A blocking HTTP client for tests: no proxy (a proxy from the environment
+/// must never see loopback traffic), statuses returned rather than raised,
+/// and a whole-request timeout.
+pub fn loopback_agent(timeout: std::time::Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .proxy(None)
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .build()
+        .into()
+}
 
 /// The access key id the harness hands to clients (moto accepts any key
 /// unless it runs in auth mode).

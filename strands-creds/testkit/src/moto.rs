@@ -165,12 +165,7 @@ fn free_port() -> Result<u16, HarnessError> {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(5)))
-        .http_status_as_error(false)
-        .build()
-        .into()
+    crate::loopback_agent(Duration::from_secs(5))
 }
 
 /// A running `moto_server`, killed when dropped.

@@ -5,12 +5,7 @@ use std::time::Duration;
 use strands_testkit::{FaultEndpoint, ResetListener, ok_json};
 
 fn client(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .proxy(None)
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
+    strands_testkit::loopback_agent(timeout)
 }
 
 // The helpers are async (wiremock), the client blocking: run it off the runtime.
