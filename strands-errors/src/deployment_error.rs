@@ -1,0 +1,418 @@
+//! The one error type of a deployment: what went wrong (category), how bad
+//! (severity), where (context), why (cause), and what to do (suggestions).
+//! Every string is redacted on the way in, so every way out is safe.
+
+use crate::category::{ErrorCategory, Severity};
+use crate::context::ErrorContext;
+use crate::redact::redact;
+use serde::Serialize;
+use std::error::Error;
+use std::fmt;
+use std::time::Duration;
+use strands_retry::{RetryKind, Retryable};
+
+type Cause = Box<dyn Error + Send + Sync + 'static>;
+
+/// A failure a person can act on.
+pub struct DeploymentError {
+    category: ErrorCategory,
+    severity: Severity,
+    message: String,
+    context: ErrorContext,
+    suggestions: Vec<String>,
+    cause: Option<Cause>,
+    cause_text: Option<String>,
+    aws_code: Option<String>,
+    retry_kind: RetryKind,
+    retry_after: Option<Duration>,
+    timeout: bool,
+}
+
+macro_rules! constructors {
+    ($($(#[$doc:meta])* $name:ident => $cat:ident,)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(message: impl Into<String>) -> Self {
+                Self::new(ErrorCategory::$cat, message)
+            }
+        )*
+    };
+}
+
+impl DeploymentError {
+    /// An error of `category` with its default severity, not retryable.
+    pub fn new(category: ErrorCategory, message: impl Into<String>) -> Self {
+        Self {
+            category,
+            severity: category.default_severity(),
+            message: redact(&message.into()).into_owned(),
+            context: ErrorContext::default(),
+            suggestions: Vec::new(),
+            cause: None,
+            cause_text: None,
+            aws_code: None,
+            retry_kind: RetryKind::Permanent,
+            retry_after: None,
+            timeout: false,
+        }
+    }
+
+    constructors! {
+        /// Invalid configuration (the seed's `ConfigurationError`).
+        configuration => Configuration,
+        /// AWS credential issues (`CredentialError`).
+        credential => Credential,
+        /// IAM permission errors (`PermissionError`).
+        permission => Permission,
+        /// Network connectivity (`NetworkError`).
+        network => Network,
+        /// State file errors (`StateError`).
+        state => State,
+        /// Resource dependency errors (`DependencyError`).
+        dependency => Dependency,
+        /// Resource creation or update failures (`ProvisioningError`).
+        provisioning => Provisioning,
+        /// AWS service limits exceeded.
+        resource_limit => ResourceLimit,
+        /// Input validation errors.
+        validation => Validation,
+    }
+
+    /// Where it happened (values are redacted).
+    #[must_use]
+    pub fn with_context(mut self, context: ErrorContext) -> Self {
+        self.context = redact_context(context);
+        self
+    }
+
+    /// Actionable fixes, in order (redacted).
+    #[must_use]
+    pub fn with_suggestions<I, S>(mut self, suggestions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.suggestions = suggestions
+            .into_iter()
+            .map(|s| redact(&s.into()).into_owned())
+            .collect();
+        self
+    }
+
+    /// The underlying error, kept as the `source()`; its text is shown as
+    /// the Cause, redacted.
+    #[must_use]
+    pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
+        let cause = cause.into();
+        self.cause_text = Some(redact(&cause.to_string()).into_owned());
+        self.cause = Some(cause);
+        self
+    }
+
+    /// Override the category's default severity.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// How a retry loop should treat it (Permanent unless said otherwise),
+    /// and the server's delay hint if it sent one.
+    #[must_use]
+    pub fn with_retry(mut self, kind: RetryKind, retry_after: Option<Duration>) -> Self {
+        self.retry_kind = kind;
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// The AWS error code this came from (`AccessDenied`).
+    #[must_use]
+    pub fn with_aws_code(mut self, code: impl Into<String>) -> Self {
+        self.aws_code = Some(redact(&code.into()).into_owned());
+        self
+    }
+
+    /// What went wrong.
+    pub fn category(&self) -> ErrorCategory {
+        self.category
+    }
+    /// How bad it is.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    /// The message (redacted).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// Where it happened.
+    pub fn context(&self) -> &ErrorContext {
+        &self.context
+    }
+    /// Actionable fixes.
+    pub fn suggestions(&self) -> &[String] {
+        &self.suggestions
+    }
+    /// The AWS error code, if it came from one.
+    pub fn aws_code(&self) -> Option<&str> {
+        self.aws_code.as_deref()
+    }
+
+    /// The stable diagnostic code: `strands::<category>::<aws_code>` when an
+    /// AWS code is known (`strands::permission::access_denied`), else
+    /// `strands::<category>`.
+    pub fn code(&self) -> String {
+        match &self.aws_code {
+            Some(c) => format!("strands::{}::{}", self.category, snake_case(c)),
+            None => format!("strands::{}", self.category),
+        }
+    }
+
+    /// The seed's layout: header with severity and message, Resource,
+    /// Operation, Cause, then the numbered suggested fixes.
+    pub fn to_user_message(&self) -> String {
+        use fmt::Write as _;
+        let icon = match self.severity {
+            Severity::Critical | Severity::Error => "❌",
+            Severity::Warning => "⚠️",
+            Severity::Info => "ℹ️",
+        };
+        let mut out = format!("{icon} {}: {}", self.severity, self.message);
+        if let Some(r) = &self.context.resource_id {
+            let _ = write!(out, "\n   Resource: {r}");
+        }
+        if let Some(o) = &self.context.operation {
+            let _ = write!(out, "\n   Operation: {o}");
+        }
+        if let Some(c) = &self.cause_text {
+            let _ = write!(out, "\n   Cause: {c}");
+        }
+        if !self.suggestions.is_empty() {
+            out.push_str("\n\n💡 Suggested fixes:");
+            for (i, s) in self.suggestions.iter().enumerate() {
+                let _ = write!(out, "\n   {}. {s}", i + 1);
+            }
+        }
+        out
+    }
+
+    /// Structured data: message, category, severity, context, cause,
+    /// suggestions, code, request_id, retryable.
+    pub fn to_dict(&self) -> serde_json::Value {
+        serde_json::json!({
+            "message": self.message,
+            "category": self.category,
+            "severity": self.severity,
+            "context": self.context,
+            "cause": self.cause_text,
+            "suggestions": self.suggestions,
+            "code": self.code(),
+            "aws_code": self.aws_code,
+            "request_id": self.context.request_id,
+            "retryable": self.retry_kind.is_retryable(),
+        })
+    }
+}
+
+fn redact_context(mut c: ErrorContext) -> ErrorContext {
+    let r = |v: &mut Option<String>| {
+        if let Some(s) = v {
+            *s = redact(s).into_owned();
+        }
+    };
+    r(&mut c.resource_id);
+    r(&mut c.resource_type);
+    r(&mut c.operation);
+    r(&mut c.aws_service);
+    r(&mut c.aws_operation);
+    r(&mut c.request_id);
+    for v in c.additional_info.values_mut() {
+        *v = redact(v).into_owned();
+    }
+    c
+}
+
+/// `AccessDeniedException` → `access_denied_exception`.
+fn snake_case(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + 8);
+    let chars: Vec<char> = code.chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
+        if ch.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else if ch.is_ascii_alphanumeric() {
+            out.push(ch);
+        } else {
+            out.push('_');
+        }
+    }
+    out
+}
+
+impl fmt::Display for DeploymentError {
+    /// The message only: the cause is `source()`, never repeated here.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for DeploymentError {
+    /// Redacted fields only: the cause's own Debug (a raw HTTP response, a
+    /// request with headers) is never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeploymentError")
+            .field("code", &self.code())
+            .field("category", &self.category)
+            .field("severity", &self.severity)
+            .field("message", &self.message)
+            .field("context", &self.context)
+            .field("cause", &self.cause_text)
+            .field("suggestions", &self.suggestions)
+            .field("retry_kind", &self.retry_kind)
+            .finish()
+    }
+}
+
+impl Error for DeploymentError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.cause.as_deref().map(|c| c as &(dyn Error + 'static))
+    }
+}
+
+impl miette::Diagnostic for DeploymentError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity.to_miette())
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if self.suggestions.is_empty() {
+            return None;
+        }
+        let text = self
+            .suggestions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {s}", i + 1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Some(Box::new(text))
+    }
+}
+
+impl Retryable for DeploymentError {
+    fn retry_kind(&self) -> RetryKind {
+        self.retry_kind
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    fn is_timeout(&self) -> bool {
+        self.timeout
+    }
+}
+
+impl Serialize for DeploymentError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_dict().serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_codes() {
+        assert_eq!(snake_case("AccessDenied"), "access_denied");
+        assert_eq!(
+            snake_case("AccessDeniedException"),
+            "access_denied_exception"
+        );
+        assert_eq!(
+            snake_case("EC2ThrottledException"),
+            "ec2_throttled_exception"
+        );
+        assert_eq!(
+            snake_case("ENILimitReachedException"),
+            "eni_limit_reached_exception"
+        );
+    }
+
+    #[test]
+    fn seed_layout_and_dict() {
+        let e = DeploymentError::permission(
+            "Access denied - insufficient permissions: User is not authorized to perform lambda:CreateFunction",
+        )
+        .with_context(
+            ErrorContext::new()
+                .resource_id("my-lambda-function")
+                .operation("create")
+                .aws_service("lambda")
+                .aws_operation("CreateFunction"),
+        )
+        .with_cause(std::io::Error::other(
+            "An error occurred (AccessDenied) when calling the CreateFunction operation",
+        ))
+        .with_aws_code("AccessDenied")
+        .with_severity(Severity::Error)
+        .with_suggestions([
+            "Check IAM policies attached to your user/role",
+            "Verify you have the required permissions for this operation",
+        ]);
+        assert_eq!(
+            e.to_user_message(),
+            "❌ ERROR: Access denied - insufficient permissions: User is not authorized to perform lambda:CreateFunction\n   Resource: my-lambda-function\n   Operation: create\n   Cause: An error occurred (AccessDenied) when calling the CreateFunction operation\n\n💡 Suggested fixes:\n   1. Check IAM policies attached to your user/role\n   2. Verify you have the required permissions for this operation"
+        );
+        let d = e.to_dict();
+        assert_eq!(d["category"], "PERMISSION");
+        assert_eq!(d["severity"], "ERROR");
+        assert_eq!(d["code"], "strands::permission::access_denied");
+        assert_eq!(d["context"]["resource_id"], "my-lambda-function");
+        assert_eq!(d["retryable"], false);
+        assert_eq!(
+            e.context().iam_action().as_deref(),
+            Some("lambda:CreateFunction")
+        );
+        assert!(e.source().is_some());
+        assert_eq!(e.to_string(), e.message());
+    }
+
+    #[test]
+    fn secrets_never_leave_through_any_output() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let token = "FwoGZXIvYXdzEBYaDH".repeat(7);
+        let make = || {
+            DeploymentError::credential(format!("bad key {secret}"))
+                .with_context(
+                    ErrorContext::new()
+                        .resource_id(format!("aws_session_token={token}"))
+                        .additional_info("secret", secret),
+                )
+                .with_cause(std::io::Error::other(format!(
+                    "X-Amz-Signature=deadbeef {token}"
+                )))
+                .with_suggestions([format!("aws_secret_access_key = {secret}")])
+        };
+        let e = make();
+        let report = format!("{:?}", miette::Report::new(make()));
+        for out in [
+            e.to_string(),
+            format!("{e:?}"),
+            e.to_user_message(),
+            e.to_dict().to_string(),
+            serde_json::to_string(&e).unwrap_or_default(),
+            report,
+        ] {
+            assert!(!out.contains(secret), "{out}");
+            assert!(!out.contains(&token), "{out}");
+            assert!(!out.contains("deadbeef"), "{out}");
+        }
+    }
+}
