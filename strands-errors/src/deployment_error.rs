@@ -13,6 +13,49 @@ use strands_retry::{RetryKind, Retryable};
 
 type Cause = Box<dyn Error + Send + Sync + 'static>;
 
+/// One link of a cause chain, redacted. `source()` hands these out instead
+/// of the original errors, because renderers (miette, anyhow, tracing) walk
+/// the chain and print each link's Display: the originals are not redacted.
+#[derive(Debug)]
+struct RedactedSource {
+    text: String,
+    next: Option<Box<RedactedSource>>,
+}
+
+impl RedactedSource {
+    /// The redacted chain of `e` and its sources.
+    fn chain(e: &(dyn Error + 'static)) -> Box<Self> {
+        let mut texts = Vec::new();
+        let mut cur = Some(e);
+        while let Some(err) = cur {
+            texts.push(redact(&err.to_string()).into_owned());
+            cur = err.source();
+        }
+        let mut next = None;
+        for text in texts.into_iter().rev() {
+            next = Some(Box::new(Self { text, next }));
+        }
+        next.unwrap_or_else(|| {
+            Box::new(Self {
+                text: String::new(),
+                next: None,
+            })
+        })
+    }
+}
+
+impl fmt::Display for RedactedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Error for RedactedSource {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.next.as_deref().map(|n| n as &(dyn Error + 'static))
+    }
+}
+
 /// A failure a person can act on.
 pub struct DeploymentError {
     category: ErrorCategory,
@@ -21,7 +64,7 @@ pub struct DeploymentError {
     context: ErrorContext,
     suggestions: Vec<String>,
     cause: Option<Cause>,
-    cause_text: Option<String>,
+    source: Option<Box<RedactedSource>>,
     aws_code: Option<String>,
     retry_kind: RetryKind,
     retry_after: Option<Duration>,
@@ -49,7 +92,7 @@ impl DeploymentError {
             context: ErrorContext::default(),
             suggestions: Vec::new(),
             cause: None,
-            cause_text: None,
+            source: None,
             aws_code: None,
             retry_kind: RetryKind::Permanent,
             retry_after: None,
@@ -99,14 +142,25 @@ impl DeploymentError {
         self
     }
 
-    /// The underlying error, kept as the `source()`; its text is shown as
-    /// the Cause, redacted.
+    /// The underlying error. `source()` and every rendering show a
+    /// redacted copy of its chain; the original stays reachable through
+    /// [`cause`](Self::cause) for downcasting.
     #[must_use]
     pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
         let cause = cause.into();
-        self.cause_text = Some(redact(&cause.to_string()).into_owned());
+        self.source = Some(RedactedSource::chain(cause.as_ref()));
         self.cause = Some(cause);
         self
+    }
+
+    /// The original cause, for downcasting. Its own Display and Debug are
+    /// not redacted: do not print it; print this error instead.
+    pub fn cause(&self) -> Option<&(dyn Error + Send + Sync + 'static)> {
+        self.cause.as_deref()
+    }
+
+    fn cause_text(&self) -> Option<&str> {
+        self.source.as_deref().map(|s| s.text.as_str())
     }
 
     /// Override the category's default severity.
@@ -183,7 +237,7 @@ impl DeploymentError {
         if let Some(o) = &self.context.operation {
             let _ = write!(out, "\n   Operation: {o}");
         }
-        if let Some(c) = &self.cause_text {
+        if let Some(c) = self.cause_text() {
             let _ = write!(out, "\n   Cause: {c}");
         }
         if !self.suggestions.is_empty() {
@@ -203,7 +257,7 @@ impl DeploymentError {
             "category": self.category,
             "severity": self.severity,
             "context": self.context,
-            "cause": self.cause_text,
+            "cause": self.cause_text(),
             "suggestions": self.suggestions,
             "code": self.code(),
             "aws_code": self.aws_code,
@@ -271,7 +325,7 @@ impl fmt::Debug for DeploymentError {
             .field("severity", &self.severity)
             .field("message", &self.message)
             .field("context", &self.context)
-            .field("cause", &self.cause_text)
+            .field("cause", &self.cause_text())
             .field("suggestions", &self.suggestions)
             .field("retry_kind", &self.retry_kind)
             .finish()
@@ -280,7 +334,7 @@ impl fmt::Debug for DeploymentError {
 
 impl Error for DeploymentError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
-        self.cause.as_deref().map(|c| c as &(dyn Error + 'static))
+        self.source.as_deref().map(|c| c as &(dyn Error + 'static))
     }
 }
 
@@ -402,6 +456,13 @@ mod tests {
         };
         let e = make();
         let report = format!("{:?}", miette::Report::new(make()));
+        // Whatever renderer is active, a chain walk sees only redacted text.
+        let mut chain = String::new();
+        let mut cur: Option<&dyn Error> = Some(&e);
+        while let Some(err) = cur {
+            chain.push_str(&format!("{err} | {err:?} | "));
+            cur = err.source();
+        }
         for out in [
             e.to_string(),
             format!("{e:?}"),
@@ -409,6 +470,7 @@ mod tests {
             e.to_dict().to_string(),
             serde_json::to_string(&e).unwrap_or_default(),
             report,
+            chain,
         ] {
             assert!(!out.contains(secret), "{out}");
             assert!(!out.contains(&token), "{out}");
