@@ -68,7 +68,6 @@ pub struct DeploymentError {
     aws_code: Option<String>,
     retry_kind: RetryKind,
     retry_after: Option<Duration>,
-    timeout: bool,
 }
 
 macro_rules! constructors {
@@ -96,7 +95,6 @@ impl DeploymentError {
             aws_code: None,
             retry_kind: RetryKind::Permanent,
             retry_after: None,
-            timeout: false,
         }
     }
 
@@ -366,9 +364,6 @@ impl Retryable for DeploymentError {
     }
     fn retry_after(&self) -> Option<Duration> {
         self.retry_after
-    }
-    fn is_timeout(&self) -> bool {
-        self.timeout
     }
 }
 
