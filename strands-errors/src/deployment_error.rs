@@ -68,6 +68,7 @@ pub struct DeploymentError {
     aws_code: Option<String>,
     retry_kind: RetryKind,
     retry_after: Option<Duration>,
+    timeout: bool,
 }
 
 macro_rules! constructors {
@@ -95,6 +96,7 @@ impl DeploymentError {
             aws_code: None,
             retry_kind: RetryKind::Permanent,
             retry_after: None,
+            timeout: false,
         }
     }
 
@@ -177,6 +179,13 @@ impl DeploymentError {
         self
     }
 
+    /// Whether it was a timeout (a retry after one costs a budget 10, not 5).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: bool) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     /// The AWS error code this came from (`AccessDenied`).
     #[must_use]
     pub fn with_aws_code(mut self, code: impl Into<String>) -> Self {
@@ -213,10 +222,28 @@ impl DeploymentError {
     /// AWS code is known (`strands::permission::access_denied`), else
     /// `strands::<category>`.
     pub fn code(&self) -> String {
-        match &self.aws_code {
-            Some(c) => format!("strands::{}::{}", self.category, snake_case(c)),
-            None => format!("strands::{}", self.category),
-        }
+        diagnostic_code(self.category, self.aws_code.as_deref())
+    }
+
+    /// Where the explanation of [`code`](Self::code) lives (also shown by
+    /// `cargo xtask explain CODE`). Codes outside the table link to their
+    /// category's page.
+    pub fn url(&self) -> String {
+        let known = self.aws_code.as_deref().and_then(|c| {
+            crate::aws_codes::CODES
+                .iter()
+                .find(|r| r.code == c && r.category == self.category)
+        });
+        let code = match known {
+            Some(_) => self.code(),
+            None => diagnostic_code(self.category, None),
+        };
+        format!("{DOCS_BASE}{}.md", code.replace("::", "--"))
+    }
+
+    /// How a retry loop treats it.
+    pub fn retry_kind(&self) -> RetryKind {
+        self.retry_kind
     }
 
     /// The seed's layout: header with severity and message, Resource,
@@ -263,6 +290,28 @@ impl DeploymentError {
             "retryable": self.retry_kind.is_retryable(),
         })
     }
+}
+
+/// Where `docs/diagnostics` is published.
+const DOCS_BASE: &str = "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/";
+
+/// `strands::<category>[::<snake_case aws code>]`.
+pub(crate) fn diagnostic_code(category: ErrorCategory, aws_code: Option<&str>) -> String {
+    match aws_code {
+        Some(c) => format!("strands::{category}::{}", snake_case(c)),
+        None => format!("strands::{category}"),
+    }
+}
+
+/// Every diagnostic code this crate can produce: one per category and one
+/// per row of the AWS code table. Each has a page in `docs/diagnostics`.
+pub fn all_codes() -> Vec<String> {
+    let mut out: Vec<String> = ErrorCategory::ALL
+        .iter()
+        .map(|c| diagnostic_code(*c, None))
+        .collect();
+    out.extend(crate::aws_codes::CODES.iter().map(|r| r.diagnostic_code()));
+    out
 }
 
 fn redact_context(mut c: ErrorContext) -> ErrorContext {
@@ -326,6 +375,8 @@ impl fmt::Debug for DeploymentError {
             .field("cause", &self.cause_text())
             .field("suggestions", &self.suggestions)
             .field("retry_kind", &self.retry_kind)
+            .field("retry_after", &self.retry_after)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -342,6 +393,9 @@ impl miette::Diagnostic for DeploymentError {
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity.to_miette())
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(DeploymentError::url(self)))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         if self.suggestions.is_empty() {
@@ -364,6 +418,9 @@ impl Retryable for DeploymentError {
     }
     fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+    fn is_timeout(&self) -> bool {
+        self.timeout
     }
 }
 

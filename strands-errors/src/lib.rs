@@ -17,15 +17,29 @@
 //! assert!(e.to_user_message().contains("1. Check agent name is valid"));
 //! ```
 //!
-//! Status: the types above are built and tested. The AWS code table,
-//! `ErrorHandler`/`handle_exception` (SdkError, io, boxed errors) and
-//! `log_error` are the next step (see the open issue).
+//! Classifying what a call returned:
+//!
+//! ```
+//! use strands_errors::{error_handler, ErrorCategory, ErrorContext};
+//!
+//! let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+//! let e = error_handler().handle_exception(io, ErrorContext::new().aws_service("lambda"));
+//! assert_eq!(e.category(), ErrorCategory::Network);
+//! error_handler().log_error(&e); // one tracing event at the severity's level
+//! ```
+//!
+//! AWS error codes are read through one table, [`aws_codes::CODES`]; an
+//! `SdkError` whose code the SDK could not read is classified from the raw
+//! response (see [`ErrorHandler`]).
 
+pub mod aws_codes;
 mod category;
 mod context;
 mod deployment_error;
+mod handler;
 pub mod redact;
 
 pub use category::{ErrorCategory, Severity};
 pub use context::ErrorContext;
-pub use deployment_error::DeploymentError;
+pub use deployment_error::{DeploymentError, all_codes};
+pub use handler::{ErrorHandler, IntoDeploymentError, RawResponse, error_handler};

@@ -36,23 +36,40 @@ fn success_paths_do_not_allocate() {
         let _ = ready(s.execute_with_retry(|| async { Ok::<_, std::io::Error>(1) }));
     }
     let _ = breaker.call_blocking(|| Ok::<_, std::io::Error>(1));
+    let _ = ready(breaker.call(|| async { Ok::<_, std::io::Error>(1) }));
 
-    let region = Region::new(GLOBAL);
-    for i in 0..10_000u64 {
-        for s in [&plain, &budgeted] {
-            let a = s.execute_with_retry_blocking(|| Ok::<_, std::io::Error>(black_box(i)));
-            let b = ready(
-                s.execute_with_retry(|| async move { Ok::<_, std::io::Error>(black_box(i)) }),
-            );
-            assert_eq!(a.unwrap() + b.unwrap(), 2 * i);
+    // The allocator is global: libtest's own threads may allocate while we
+    // measure (seen under load in the full CI run). A success path that
+    // allocated would do so 60 000 times per round, in every round; a stray
+    // allocation from elsewhere lands in one round at most. So: three
+    // rounds, and the quietest must be exactly zero.
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let region = Region::new(GLOBAL);
+        for i in 0..10_000u64 {
+            for s in [&plain, &budgeted] {
+                let a = s.execute_with_retry_blocking(|| Ok::<_, std::io::Error>(black_box(i)));
+                let b = ready(
+                    s.execute_with_retry(|| async move { Ok::<_, std::io::Error>(black_box(i)) }),
+                );
+                assert_eq!(a.unwrap() + b.unwrap(), 2 * i);
+            }
+            let c = breaker.call_blocking(|| Ok::<_, std::io::Error>(black_box(i)));
+            let d = ready(breaker.call(|| async move { Ok::<_, std::io::Error>(black_box(i)) }));
+            assert_eq!(c.unwrap() + d.unwrap(), 2 * i);
         }
-        let c = breaker.call_blocking(|| Ok::<_, std::io::Error>(black_box(i)));
-        let d = ready(breaker.call(|| async move { Ok::<_, std::io::Error>(black_box(i)) }));
-        assert_eq!(c.unwrap() + d.unwrap(), 2 * i);
+        let change = region.change();
+        rounds.push(change.allocations + change.reallocations);
     }
-    let change = region.change();
-    assert_eq!(change.allocations, 0, "{change:?}");
-    assert_eq!(change.reallocations, 0, "{change:?}");
+    assert_eq!(
+        rounds.iter().min(),
+        Some(&0),
+        "allocations per round: {rounds:?}"
+    );
+    assert!(
+        rounds.iter().all(|&n| n < 100),
+        "allocations per round: {rounds:?}"
+    );
 
     // The counter is live: one real allocation is seen.
     let region = Region::new(GLOBAL);

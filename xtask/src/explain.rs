@@ -7,8 +7,11 @@ use crate::cmd::StepFailed;
 use std::path::{Path, PathBuf};
 
 /// Every diagnostic code the libraries can emit.
-fn all_codes() -> impl Iterator<Item = &'static str> {
-    strands_retry::CODES.iter().copied()
+fn all_codes() -> impl Iterator<Item = String> {
+    strands_retry::CODES
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(strands_errors::all_codes())
 }
 
 fn doc_path(root: &Path, code: &str) -> PathBuf {
@@ -24,12 +27,27 @@ pub(crate) fn run(root: &Path, code: &str) -> miette::Result<()> {
             Ok(())
         }
         Err(_) => {
-            let known: Vec<&str> = all_codes().collect();
+            // Offer the codes that share the longest known prefix
+            // (`strands::permission::…`), not all ninety.
+            let code = code.trim();
+            let mut prefix = code;
+            let near: Vec<String> = loop {
+                let near: Vec<String> = all_codes().filter(|c| c.starts_with(prefix)).collect();
+                match prefix.rfind("::") {
+                    _ if !near.is_empty() => break near,
+                    Some(i) => prefix = &prefix[..i],
+                    None => {
+                        break all_codes()
+                            .filter(|c| c.matches("::").count() == 1)
+                            .collect();
+                    }
+                }
+            };
             Err(StepFailed::new(
                 "explain",
                 format!(
-                    "no explanation for `{code}`; known codes: {}",
-                    known.join(", ")
+                    "no explanation for `{code}`; did you mean one of: {}",
+                    near.join(", ")
                 ),
             )
             .into())
