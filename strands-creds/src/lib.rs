@@ -1,5 +1,44 @@
 //! Credentials you can trust.
 //!
 //! strands-creds is the only strands crate that talks to AWS: it resolves and
-//! validates credentials with aws-config, assumes roles through STS, and hands
-//! out SDK clients built once and cached.
+//! validates credentials with aws-config, assumes roles through STS (with
+//! MFA, which aws-config lacks), and hands out SDK clients built once and
+//! cached, with the strands retry policy as their one retry layer.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), strands_errors::DeploymentError> {
+//! use strands_creds::{AssumeRoleConfig, AwsClientManager, CallerIdentity};
+//!
+//! let manager = AwsClientManager::builder()
+//!     .profile("default")   // wins over AWS_ACCESS_KEY_ID, checked before any request
+//!     .region("us-east-1")  // a typo is an error with "did you mean"
+//!     .build()
+//!     .await?;
+//! let id: CallerIdentity = manager.validate_credentials().await?;
+//! println!("Account: {} User: {}", id.account_id, id.user_arn);
+//! let lambda: aws_sdk_lambda::Client = manager.get_client(); // cached, cheap clone
+//! # Ok(()) }
+//! ```
+//!
+//! Where things are: `manager.rs` (builder, resolution order, local checks,
+//! client cache, failover), `assume_role.rs` (the role config and MFA token
+//! sources), `role_provider.rs` (AssumeRole with single-flight refresh),
+//! `retry_layer.rs` (the strands policy on the SDK's retry levers),
+//! `region.rs` (region names), `error.rs` (the codes of local checks).
+
+mod assume_role;
+mod client;
+mod error;
+mod identity;
+mod manager;
+mod region;
+mod retry_layer;
+mod role_provider;
+
+pub use assume_role::{AssumeRoleConfig, BoxError, MfaFuture, MfaToken, MfaTokenSource};
+pub use client::ManagedClient;
+pub use error::CODES;
+pub use identity::CallerIdentity;
+pub use manager::{AwsClientManager, AwsClientManagerBuilder, DEFAULT_MAX_POOL_CONNECTIONS};
+pub use region::KNOWN_REGIONS;
+pub use retry_layer::{RetryLayer, StrandsInterceptor};

@@ -16,7 +16,7 @@ type Cause = Box<dyn Error + Send + Sync + 'static>;
 /// One link of a cause chain, redacted. `source()` hands these out instead
 /// of the original errors, because renderers (miette, anyhow, tracing) walk
 /// the chain and print each link's Display: the originals are not redacted.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct RedactedSource {
     text: String,
     next: Option<Box<RedactedSource>>,
@@ -56,8 +56,13 @@ impl Error for RedactedSource {
     }
 }
 
-/// A failure a person can act on.
+/// A failure a person can act on. One pointer wide: the fields live in a
+/// box, so `Result<T, DeploymentError>` stays small on the happy path.
 pub struct DeploymentError {
+    r: Box<Repr>,
+}
+
+struct Repr {
     category: ErrorCategory,
     severity: Severity,
     message: String,
@@ -66,6 +71,8 @@ pub struct DeploymentError {
     cause: Option<Cause>,
     source: Option<Box<RedactedSource>>,
     aws_code: Option<String>,
+    /// A library's own stable code under the category (`unknown_profile`).
+    own_code: Option<&'static str>,
     retry_kind: RetryKind,
     retry_after: Option<Duration>,
     timeout: bool,
@@ -85,7 +92,7 @@ macro_rules! constructors {
 impl DeploymentError {
     /// An error of `category` with its default severity, not retryable.
     pub fn new(category: ErrorCategory, message: impl Into<String>) -> Self {
-        Self {
+        Self::from_repr(Repr {
             category,
             severity: category.default_severity(),
             message: redact(&message.into()).into_owned(),
@@ -94,10 +101,15 @@ impl DeploymentError {
             cause: None,
             source: None,
             aws_code: None,
+            own_code: None,
             retry_kind: RetryKind::Permanent,
             retry_after: None,
             timeout: false,
-        }
+        })
+    }
+
+    fn from_repr(r: Repr) -> Self {
+        Self { r: Box::new(r) }
     }
 
     constructors! {
@@ -124,7 +136,7 @@ impl DeploymentError {
     /// Where it happened (values are redacted).
     #[must_use]
     pub fn with_context(mut self, context: ErrorContext) -> Self {
-        self.context = redact_context(context);
+        self.r.context = redact_context(context);
         self
     }
 
@@ -135,7 +147,7 @@ impl DeploymentError {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.suggestions = suggestions
+        self.r.suggestions = suggestions
             .into_iter()
             .map(|s| redact(&s.into()).into_owned())
             .collect();
@@ -148,25 +160,46 @@ impl DeploymentError {
     #[must_use]
     pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
         let cause = cause.into();
-        self.source = Some(RedactedSource::chain(cause.as_ref()));
-        self.cause = Some(cause);
+        self.r.source = Some(RedactedSource::chain(cause.as_ref()));
+        self.r.cause = Some(cause);
         self
+    }
+
+    /// A copy with everything but the original cause (its redacted chain
+    /// is kept, so renderings are identical). For when the error sits
+    /// behind a shared reference, e.g. inside another error's source chain.
+    #[must_use]
+    pub fn to_detached(&self) -> Self {
+        Self::from_repr(Repr {
+            category: self.r.category,
+            severity: self.r.severity,
+            message: self.r.message.clone(),
+            context: self.r.context.clone(),
+            suggestions: self.r.suggestions.clone(),
+            cause: None,
+            source: self.r.source.clone(),
+            aws_code: self.r.aws_code.clone(),
+            own_code: self.r.own_code,
+            retry_kind: self.r.retry_kind,
+            retry_after: self.r.retry_after,
+            timeout: self.r.timeout,
+        })
     }
 
     /// The original cause, for downcasting. Its own Display and Debug are
     /// not redacted: do not print it; print this error instead.
     pub fn cause(&self) -> Option<&(dyn Error + Send + Sync + 'static)> {
-        self.cause.as_deref()
+        self.r.cause.as_deref()
     }
 
     fn cause_text(&self) -> Option<&str> {
-        self.source.as_deref().map(|s| s.text.as_str())
+        self.r.source.as_deref().map(|s| s.text.as_str())
     }
 
     /// Override the category's default severity.
     #[must_use]
     pub fn with_severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
+        self.r.severity = severity;
         self
     }
 
@@ -174,100 +207,114 @@ impl DeploymentError {
     /// and the server's delay hint if it sent one.
     #[must_use]
     pub fn with_retry(mut self, kind: RetryKind, retry_after: Option<Duration>) -> Self {
-        self.retry_kind = kind;
-        self.retry_after = retry_after;
+        self.r.retry_kind = kind;
+        self.r.retry_after = retry_after;
         self
     }
 
     /// Whether it was a timeout (a retry after one costs a budget 10, not 5).
     #[must_use]
     pub fn with_timeout(mut self, timeout: bool) -> Self {
-        self.timeout = timeout;
+        self.r.timeout = timeout;
+        self
+    }
+
+    /// A stable code of your own under the category: `with_code("unknown_profile")`
+    /// on a Configuration error reads `strands::configuration::unknown_profile`.
+    /// It wins over the AWS code in [`code`](Self::code). Give each such code
+    /// a page in `docs/diagnostics`.
+    #[must_use]
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.r.own_code = Some(code);
         self
     }
 
     /// The AWS error code this came from (`AccessDenied`).
     #[must_use]
     pub fn with_aws_code(mut self, code: impl Into<String>) -> Self {
-        self.aws_code = Some(redact(&code.into()).into_owned());
+        self.r.aws_code = Some(redact(&code.into()).into_owned());
         self
     }
 
     /// What went wrong.
     pub fn category(&self) -> ErrorCategory {
-        self.category
+        self.r.category
     }
     /// How bad it is.
     pub fn severity(&self) -> Severity {
-        self.severity
+        self.r.severity
     }
     /// The message (redacted).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.r.message
     }
     /// Where it happened.
     pub fn context(&self) -> &ErrorContext {
-        &self.context
+        &self.r.context
     }
     /// Actionable fixes.
     pub fn suggestions(&self) -> &[String] {
-        &self.suggestions
+        &self.r.suggestions
     }
     /// The AWS error code, if it came from one.
     pub fn aws_code(&self) -> Option<&str> {
-        self.aws_code.as_deref()
+        self.r.aws_code.as_deref()
     }
 
     /// The stable diagnostic code: `strands::<category>::<aws_code>` when an
     /// AWS code is known (`strands::permission::access_denied`), else
     /// `strands::<category>`.
     pub fn code(&self) -> String {
-        diagnostic_code(self.category, self.aws_code.as_deref())
+        match self.r.own_code {
+            Some(own) => format!("strands::{}::{own}", self.r.category),
+            None => diagnostic_code(self.r.category, self.r.aws_code.as_deref()),
+        }
     }
 
     /// Where the explanation of [`code`](Self::code) lives (also shown by
     /// `cargo xtask explain CODE`). Codes outside the table link to their
     /// category's page.
     pub fn url(&self) -> String {
-        let known = self.aws_code.as_deref().and_then(|c| {
+        let known = self.r.aws_code.as_deref().and_then(|c| {
             crate::aws_codes::CODES
                 .iter()
-                .find(|r| r.code == c && r.category == self.category)
+                .find(|r| r.code == c && r.category == self.r.category)
         });
         let code = match known {
+            _ if self.r.own_code.is_some() => self.code(),
             Some(_) => self.code(),
-            None => diagnostic_code(self.category, None),
+            None => diagnostic_code(self.r.category, None),
         };
         format!("{DOCS_BASE}{}.md", code.replace("::", "--"))
     }
 
     /// How a retry loop treats it.
     pub fn retry_kind(&self) -> RetryKind {
-        self.retry_kind
+        self.r.retry_kind
     }
 
     /// The seed's layout: header with severity and message, Resource,
     /// Operation, Cause, then the numbered suggested fixes.
     pub fn to_user_message(&self) -> String {
         use fmt::Write as _;
-        let icon = match self.severity {
+        let icon = match self.r.severity {
             Severity::Critical | Severity::Error => "❌",
             Severity::Warning => "⚠️",
             Severity::Info => "ℹ️",
         };
-        let mut out = format!("{icon} {}: {}", self.severity, self.message);
-        if let Some(r) = &self.context.resource_id {
+        let mut out = format!("{icon} {}: {}", self.r.severity, self.r.message);
+        if let Some(r) = &self.r.context.resource_id {
             let _ = write!(out, "\n   Resource: {r}");
         }
-        if let Some(o) = &self.context.operation {
+        if let Some(o) = &self.r.context.operation {
             let _ = write!(out, "\n   Operation: {o}");
         }
         if let Some(c) = self.cause_text() {
             let _ = write!(out, "\n   Cause: {c}");
         }
-        if !self.suggestions.is_empty() {
+        if !self.r.suggestions.is_empty() {
             out.push_str("\n\n💡 Suggested fixes:");
-            for (i, s) in self.suggestions.iter().enumerate() {
+            for (i, s) in self.r.suggestions.iter().enumerate() {
                 let _ = write!(out, "\n   {}. {s}", i + 1);
             }
         }
@@ -278,16 +325,16 @@ impl DeploymentError {
     /// suggestions, code, request_id, retryable.
     pub fn to_dict(&self) -> serde_json::Value {
         serde_json::json!({
-            "message": self.message,
-            "category": self.category,
-            "severity": self.severity,
-            "context": self.context,
+            "message": self.r.message,
+            "category": self.r.category,
+            "severity": self.r.severity,
+            "context": self.r.context,
             "cause": self.cause_text(),
-            "suggestions": self.suggestions,
+            "suggestions": self.r.suggestions,
             "code": self.code(),
-            "aws_code": self.aws_code,
-            "request_id": self.context.request_id,
-            "retryable": self.retry_kind.is_retryable(),
+            "aws_code": self.r.aws_code,
+            "request_id": self.r.context.request_id,
+            "retryable": self.r.retry_kind.is_retryable(),
         })
     }
 }
@@ -311,8 +358,12 @@ pub fn all_codes() -> Vec<String> {
         .map(|c| diagnostic_code(*c, None))
         .collect();
     out.extend(crate::aws_codes::CODES.iter().map(|r| r.diagnostic_code()));
+    out.extend(OWN_CODES.iter().map(|c| (*c).to_owned()));
     out
 }
+
+/// Codes the handler gives outside the AWS table.
+const OWN_CODES: &[&str] = &["strands::network::circuit_open"];
 
 fn redact_context(mut c: ErrorContext) -> ErrorContext {
     let r = |v: &mut Option<String>| {
@@ -358,7 +409,7 @@ fn snake_case(code: &str) -> String {
 impl fmt::Display for DeploymentError {
     /// The message only: the cause is `source()`, never repeated here.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.r.message)
     }
 }
 
@@ -368,22 +419,25 @@ impl fmt::Debug for DeploymentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeploymentError")
             .field("code", &self.code())
-            .field("category", &self.category)
-            .field("severity", &self.severity)
-            .field("message", &self.message)
-            .field("context", &self.context)
+            .field("category", &self.r.category)
+            .field("severity", &self.r.severity)
+            .field("message", &self.r.message)
+            .field("context", &self.r.context)
             .field("cause", &self.cause_text())
-            .field("suggestions", &self.suggestions)
-            .field("retry_kind", &self.retry_kind)
-            .field("retry_after", &self.retry_after)
-            .field("timeout", &self.timeout)
+            .field("suggestions", &self.r.suggestions)
+            .field("retry_kind", &self.r.retry_kind)
+            .field("retry_after", &self.r.retry_after)
+            .field("timeout", &self.r.timeout)
             .finish()
     }
 }
 
 impl Error for DeploymentError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
-        self.source.as_deref().map(|c| c as &(dyn Error + 'static))
+        self.r
+            .source
+            .as_deref()
+            .map(|c| c as &(dyn Error + 'static))
     }
 }
 
@@ -392,16 +446,17 @@ impl miette::Diagnostic for DeploymentError {
         Some(Box::new(self.code()))
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(self.severity.to_miette())
+        Some(self.r.severity.to_miette())
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(DeploymentError::url(self)))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        if self.suggestions.is_empty() {
+        if self.r.suggestions.is_empty() {
             return None;
         }
         let text = self
+            .r
             .suggestions
             .iter()
             .enumerate()
@@ -414,13 +469,13 @@ impl miette::Diagnostic for DeploymentError {
 
 impl Retryable for DeploymentError {
     fn retry_kind(&self) -> RetryKind {
-        self.retry_kind
+        self.r.retry_kind
     }
     fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.r.retry_after
     }
     fn is_timeout(&self) -> bool {
-        self.timeout
+        self.r.timeout
     }
 }
 

@@ -26,10 +26,11 @@ use crate::deployment_error::DeploymentError;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::convert::Infallible;
 use std::error::Error;
 use std::fmt;
 use std::sync::OnceLock;
-use strands_retry::{RetryKind, Retryable};
+use strands_retry::{CircuitError, RetryKind, Retryable};
 
 /// Anything [`ErrorHandler::handle_exception`] can read. Implement it for
 /// your own error types to give them a category and suggestions.
@@ -209,6 +210,16 @@ where
     R: RawResponse + fmt::Debug + Send + Sync + 'static,
 {
     fn into_deployment_error(self, mut context: ErrorContext) -> DeploymentError {
+        // A credentials provider of ours (strands-creds) already said what
+        // went wrong: keep its words.
+        if let Some(inner) = find_in_chain::<DeploymentError>(&self) {
+            return inner.to_detached();
+        }
+        // An interceptor with a breaker (strands-creds' retry layer) refused
+        // to send the request.
+        if let Some(open) = find_in_chain::<CircuitError<Infallible>>(&self) {
+            return circuit_open(open, context).with_cause(self);
+        }
         if let Some(ce) = find_in_chain::<CredentialsError>(&self) {
             return credentials_error(ce, context).with_cause(self);
         }
@@ -455,6 +466,27 @@ fn from_status(status: u16, message: &str, target: &str, ctx: &ErrorContext) -> 
         .with_suggestions(suggestions)
 }
 
+fn circuit_open(e: &CircuitError<Infallible>, context: ErrorContext) -> DeploymentError {
+    let retry_after = match e {
+        CircuitError::Open { retry_after } => Some(*retry_after),
+        CircuitError::Inner(never) => match *never {},
+    };
+    let target = target_name(&context);
+    DeploymentError::network(format!(
+        "The circuit breaker is open: {target} was not sent (recent calls kept failing)"
+    ))
+    .with_code("circuit_open")
+    .with_retry(RetryKind::Transient, retry_after)
+    .with_suggestions([
+        format!(
+            "Wait: the breaker lets a trial call through in {}",
+            retry_after.map_or_else(|| "a moment".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
+        ),
+        "Check the health of the service and the network path (the failures that opened it are in the log)".to_owned(),
+    ])
+    .with_context(context)
+}
+
 fn credentials_error(ce: &CredentialsError, context: ErrorContext) -> DeploymentError {
     let (message, kind, suggestions): (&str, RetryKind, &[&str]) = match ce {
         CredentialsError::CredentialsNotLoaded(_) => (
@@ -528,6 +560,18 @@ fn request_id(raw: &dyn RawResponse) -> Option<String> {
             let body = String::from_utf8_lossy(raw.body_bytes()?).into_owned();
             xml_tag(&body, "RequestId")
         })
+}
+
+/// The AWS error code of a raw error response, read the way
+/// `handle_exception` reads it when the SDK could not: the body's `<Code>`,
+/// JSON `__type` or `code`, then the `x-amzn-ErrorType` header.
+pub fn read_error_code<R: RawResponse + ?Sized>(raw: &R) -> Option<String> {
+    let body = raw.body_bytes().map(String::from_utf8_lossy);
+    code_from_body(body.as_deref().unwrap_or("")).or_else(|| {
+        raw.header("x-amzn-ErrorType")
+            .map(sanitize_code)
+            .filter(|c| !c.is_empty())
+    })
 }
 
 /// The code from an XML `<Code>` element or a JSON `__type` / `code`.

@@ -42,4 +42,4 @@ pub mod redact;
 pub use category::{ErrorCategory, Severity};
 pub use context::ErrorContext;
 pub use deployment_error::{DeploymentError, all_codes};
-pub use handler::{ErrorHandler, IntoDeploymentError, RawResponse, error_handler};
+pub use handler::{ErrorHandler, IntoDeploymentError, RawResponse, error_handler, read_error_code};

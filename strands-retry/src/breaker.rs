@@ -442,6 +442,72 @@ impl CircuitBreaker {
     }
 }
 
+impl CircuitBreaker {
+    /// Admission for one call whose start and end you see in two places
+    /// (an SDK interceptor's before- and after-attempt hooks), where a
+    /// closure cannot wrap the call. Record the outcome on the permit; a
+    /// permit dropped unrecorded gives a half-open trial slot back and
+    /// counts as nothing.
+    pub fn try_acquire(&self) -> Result<CircuitPermit, CircuitError<std::convert::Infallible>> {
+        let trial = match self.inner.admit()? {
+            Admission::Closed => None,
+            Admission::Trial { generation } => Some(generation),
+        };
+        Ok(CircuitPermit {
+            inner: Arc::clone(&self.inner),
+            trial,
+            done: false,
+        })
+    }
+}
+
+/// One admitted call, from [`CircuitBreaker::try_acquire`].
+#[must_use = "record the call's outcome with `success()` or `failure()`"]
+pub struct CircuitPermit {
+    inner: Arc<Inner>,
+    trial: Option<u32>,
+    done: bool,
+}
+
+impl CircuitPermit {
+    /// The call succeeded (or failed in a way that says nothing about the
+    /// dependency's health).
+    pub fn success(self) {
+        self.record(false);
+    }
+
+    /// The call failed in a way that counts against the dependency.
+    pub fn failure(self) {
+        self.record(true);
+    }
+
+    /// Record the outcome: `failed` counts towards opening the circuit.
+    pub fn record(mut self, failed: bool) {
+        self.done = true;
+        let out: Result<(), ()> = if failed { Err(()) } else { Ok(()) };
+        let _ = match self.trial {
+            None => self.inner.closed_outcome(out, |_| true),
+            Some(generation) => self.inner.trial_outcome(generation, out, |_| true),
+        };
+    }
+}
+
+impl Drop for CircuitPermit {
+    fn drop(&mut self) {
+        if let (false, Some(generation)) = (self.done, self.trial) {
+            self.inner.return_permit(generation);
+        }
+    }
+}
+
+impl std::fmt::Debug for CircuitPermit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CircuitPermit")
+            .field("trial", &self.trial.is_some())
+            .finish()
+    }
+}
+
 /// The default failure predicate: anything not `Permanent`.
 pub fn is_failure<E: Retryable>(e: &E) -> bool {
     e.retry_kind().is_retryable()

@@ -52,7 +52,9 @@ mod sleep;
 mod stats;
 mod strategy;
 
-pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitState, is_failure};
+pub use breaker::{
+    CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState, is_failure,
+};
 pub use budget::RetryBudget;
 pub use classify::{RetryKind, Retryable};
 pub use clock::{Clock, ManualClock, SystemClock};

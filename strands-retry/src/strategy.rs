@@ -328,6 +328,30 @@ impl RetryStrategy {
     pub fn budget(&self) -> &RetryBudget {
         &self.inner.budget
     }
+    /// Count attempts made by another retry loop on this strategy's behalf
+    /// (strands-creds counts the AWS SDK's attempts here, so `stats()` is
+    /// the one place to read them). `attempt` is 1 for the first try.
+    pub fn record_attempt(&self, attempt: u32) {
+        let c = &self.inner.counters;
+        if attempt <= 1 {
+            c.bump(Counter::Calls);
+        } else {
+            c.bump(Counter::Retries);
+        }
+    }
+
+    /// Count the end of a call made by another retry loop: `gave_up` when it
+    /// failed after its last allowed attempt, `retried` when it needed more
+    /// than one attempt.
+    pub fn record_outcome(&self, ok: bool, retried: bool) {
+        let c = &self.inner.counters;
+        match (ok, retried) {
+            (true, true) => c.bump(Counter::SuccessesAfterRetry),
+            (true, false) => {}
+            (false, _) => c.bump(Counter::GiveUps),
+        }
+    }
+
     /// A snapshot of the counters.
     pub fn stats(&self) -> RetryStats {
         self.inner.counters.snapshot()

@@ -283,3 +283,29 @@ fn an_open_rejection_is_a_transient_error_with_a_hint() {
     let code = miette::Diagnostic::code(&e).unwrap().to_string();
     assert_eq!(code, "strands::retry::circuit_open");
 }
+
+/// The owned permit (for SDK interceptors) follows the same state machine
+/// as `call`, and an unrecorded trial permit goes back.
+#[test]
+fn owned_permits_drive_the_same_state_machine() {
+    let clock = ManualClock::new();
+    let b = breaker(&clock, 2, 1);
+    b.try_acquire().unwrap().failure();
+    b.try_acquire().unwrap().success(); // resets: failures must be consecutive
+    b.try_acquire().unwrap().failure();
+    assert_eq!(b.state(), CircuitState::Closed);
+    b.try_acquire().unwrap().failure();
+    assert_eq!(b.state(), CircuitState::Open);
+    match b.try_acquire() {
+        Err(CircuitError::Open { retry_after }) => assert!(retry_after <= RECOVERY),
+        other => panic!("expected Open, got {other:?}"),
+    }
+    clock.advance(RECOVERY * 2);
+    let trial = b.try_acquire().unwrap();
+    assert_eq!(b.state(), CircuitState::HalfOpen);
+    assert!(b.try_acquire().is_err(), "one trial at a time");
+    drop(trial); // abandoned: the slot goes back, the state stays
+    assert_eq!(b.state(), CircuitState::HalfOpen);
+    b.try_acquire().unwrap().success();
+    assert_eq!(b.state(), CircuitState::Closed);
+}

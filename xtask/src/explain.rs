@@ -12,6 +12,7 @@ fn all_codes() -> impl Iterator<Item = String> {
         .iter()
         .map(|c| (*c).to_owned())
         .chain(strands_errors::all_codes())
+        .chain(strands_creds::CODES.iter().map(|c| (*c).to_owned()))
 }
 
 fn doc_path(root: &Path, code: &str) -> PathBuf {

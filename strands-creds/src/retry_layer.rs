@@ -1,0 +1,268 @@
+//! One retry layer: the strands policy mapped onto the AWS SDK's own retry
+//! loop, so a call is retried by exactly one loop.
+//!
+//! The SDK (aws-sdk-sts 1.124, aws-sdk-lambda 1.156) has no public door for
+//! a whole custom `RetryStrategy` on a service config (`runtime_plugin` is
+//! crate-private), so we use the four public levers:
+//!
+//! | strands knob | SDK lever |
+//! |---|---|
+//! | `max_retries`, `base_delay`, `max_delay` | `RetryConfig::standard()` (attempts = retries + 1, initial and max backoff) |
+//! | strands-retry's code tables, `Retry-After`, `x-amz-retry-after` | a `ClassifyRetry` that runs last and decides: retryable with the server's delay, or forbidden |
+//! | stats, `CircuitBreaker` | an `Intercept`: counts each attempt into the strategy's stats; an open breaker stops the request before it is sent |
+//! | `RetryBudget` | one `RetryPartition` per manager: its clients share the SDK's token bucket (500, 5 a retry, 10 after a timeout: the rules `RetryBudget::standard()` copies) |
+//!
+//! Not mappable: an exponential base other than 2 and jitter other than
+//! Full (the SDK's backoff is `rand × min(initial × 2^n, max)`, which is
+//! strands' default), `max_elapsed` and a custom budget size. `build()` logs
+//! a warning naming each knob it could not carry over.
+//!
+//! Stacking: with `.retry_strategy(s)` on the manager, do not also wrap the
+//! manager's clients in `#[with_retry]` or `s.execute_with_retry`: the
+//! attempts would multiply (the SDK's inside yours). Choose one loop:
+//! either this layer, or `#[with_retry]` around calls on a manager built
+//! with `.disable_sdk_retries()` (one attempt per SDK call).
+
+use aws_smithy_runtime::client::retries::RetryPartition;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef, InterceptorContext,
+};
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, SharedRetryClassifier,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use aws_smithy_types::retry::{ErrorKind, RetryConfig};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use strands_retry::{CircuitBreaker, CircuitPermit, Jitter, RetryKind, RetryStrategy};
+
+static NEXT_PARTITION: AtomicU64 = AtomicU64::new(0);
+
+/// The strands policy as the SDK's levers. Cheap to clone; clones share the
+/// strategy's stats, the breaker and the partition.
+#[derive(Debug, Clone)]
+pub struct RetryLayer {
+    strategy: RetryStrategy,
+    breaker: Option<CircuitBreaker>,
+    partition: RetryPartition,
+}
+
+impl RetryLayer {
+    /// A layer for `strategy`, with an optional breaker in front of every
+    /// attempt.
+    pub fn new(strategy: RetryStrategy, breaker: Option<CircuitBreaker>) -> Self {
+        let n = NEXT_PARTITION.fetch_add(1, Ordering::Relaxed);
+        Self {
+            strategy,
+            breaker,
+            partition: RetryPartition::new(format!("strands-{n}")),
+        }
+    }
+
+    /// The strategy whose policy this is (its `stats()` count SDK attempts).
+    pub fn strategy(&self) -> &RetryStrategy {
+        &self.strategy
+    }
+
+    /// Attempts and backoff bounds.
+    pub fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.strategy.max_retries().saturating_add(1))
+            .with_initial_backoff(self.strategy.base_delay())
+            .with_max_backoff(self.strategy.max_delay())
+    }
+
+    /// The classifier that decides what is retried.
+    pub fn classifier(&self) -> SharedRetryClassifier {
+        SharedRetryClassifier::new(StrandsClassifier {
+            max_delay: self.strategy.max_delay(),
+        })
+    }
+
+    /// The interceptor: stats and the breaker.
+    pub fn interceptor(&self) -> StrandsInterceptor {
+        StrandsInterceptor {
+            strategy: self.strategy.clone(),
+            breaker: self.breaker.clone(),
+        }
+    }
+
+    /// The partition shared by the manager's clients (one token bucket).
+    pub fn partition(&self) -> RetryPartition {
+        self.partition.clone()
+    }
+
+    /// The strands knobs the SDK cannot carry, one line each.
+    pub fn unmapped(&self) -> Vec<String> {
+        let s = &self.strategy;
+        let mut out = Vec::new();
+        if (s.exponential_base() - 2.0).abs() > f64::EPSILON {
+            out.push(format!(
+                "exponential_base {} (the SDK's backoff doubles)",
+                s.exponential_base()
+            ));
+        }
+        if !matches!(s.jitter(), Jitter::Full) {
+            out.push(format!(
+                "jitter {:?} (the SDK uses Full jitter)",
+                s.jitter()
+            ));
+        }
+        if let Some(d) = s.max_elapsed() {
+            out.push(format!(
+                "max_elapsed {d:?} (use an operation timeout instead)"
+            ));
+        }
+        out
+    }
+}
+
+/// Runs after the SDK's classifiers and overrides them: strands' tables
+/// decide, so nothing the strands policy calls permanent is retried.
+#[derive(Debug)]
+struct StrandsClassifier {
+    max_delay: Duration,
+}
+
+impl ClassifyRetry for StrandsClassifier {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(Err(err)) = ctx.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        if err.is_timeout_error() {
+            return RetryAction::retryable_error(ErrorKind::TransientError);
+        }
+        if let Some(c) = err.as_connector_error() {
+            return if c.is_io() || c.is_timeout() || c.is_other() {
+                RetryAction::retryable_error(ErrorKind::TransientError)
+            } else {
+                RetryAction::RetryForbidden
+            };
+        }
+        let Some(raw) = ctx.response() else {
+            // An interceptor stopped the request (an open breaker) or it
+            // could not be built: retrying would not help.
+            return RetryAction::RetryForbidden;
+        };
+        let kind = match strands_errors::read_error_code(raw) {
+            Some(code) => match strands_retry::aws::classify_code(&code) {
+                RetryKind::Permanent => strands_retry::aws::classify_status(raw.status().as_u16()),
+                k => k,
+            },
+            None => strands_retry::aws::classify_status(raw.status().as_u16()),
+        };
+        let kind = match kind {
+            RetryKind::Throttling => ErrorKind::ThrottlingError,
+            RetryKind::Transient => ErrorKind::TransientError,
+            _ => return RetryAction::RetryForbidden,
+        };
+        let hint = ["x-amz-retry-after", "retry-after"]
+            .iter()
+            .find_map(|h| strands_retry::aws::parse_retry_after(h, raw.headers().get(*h)?));
+        match hint {
+            Some(d) => {
+                RetryAction::retryable_error_with_explicit_delay(kind, d.min(self.max_delay))
+            }
+            None => RetryAction::retryable_error(kind),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "strands"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
+/// Counts attempts into the strategy's stats and puts the breaker in front
+/// of every attempt.
+#[derive(Debug, Clone)]
+pub struct StrandsInterceptor {
+    strategy: RetryStrategy,
+    breaker: Option<CircuitBreaker>,
+}
+
+/// The breaker permit of the attempt in flight.
+#[derive(Debug)]
+struct PermitSlot(Mutex<Option<CircuitPermit>>);
+
+impl Storable for PermitSlot {
+    type Storer = StoreReplace<Self>;
+}
+
+fn attempt_of(cfg: &ConfigBag) -> u32 {
+    cfg.load::<RequestAttempts>()
+        .map_or(1, RequestAttempts::attempts)
+}
+
+impl Intercept for StrandsInterceptor {
+    fn name(&self) -> &'static str {
+        "strands-retry-layer"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.strategy.record_attempt(attempt_of(cfg));
+        if let Some(b) = &self.breaker {
+            let permit = b.try_acquire().map_err(|e| -> BoxError { Box::new(e) })?;
+            cfg.interceptor_state()
+                .store_put(PermitSlot(Mutex::new(Some(permit))));
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(slot) = cfg.load::<PermitSlot>() else {
+            return Ok(());
+        };
+        let permit = slot.0.lock().ok().and_then(|mut p| p.take());
+        if let Some(permit) = permit {
+            permit.record(attempt_failed(ctx));
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let ok = matches!(ctx.output_or_error(), Some(Ok(_)));
+        self.strategy.record_outcome(ok, attempt_of(cfg) > 1);
+        Ok(())
+    }
+}
+
+/// Whether an attempt counts against the dependency's health: timeouts,
+/// connection failures, throttling and 5xx do; a 404 does not.
+fn attempt_failed(ctx: &FinalizerInterceptorContextRef<'_>) -> bool {
+    match ctx.output_or_error() {
+        None | Some(Ok(_)) => false,
+        Some(Err(e)) if e.is_timeout_error() || e.is_connector_error() => true,
+        Some(Err(_)) => ctx.response().is_some_and(|r| {
+            let code = strands_errors::read_error_code(r);
+            code.as_deref()
+                .map(strands_retry::aws::classify_code)
+                .filter(|k| k.is_retryable())
+                .unwrap_or_else(|| strands_retry::aws::classify_status(r.status().as_u16()))
+                .is_retryable()
+        }),
+    }
+}

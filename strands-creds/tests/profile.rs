@@ -1,0 +1,99 @@
+//! Profile resolution with real environment variables and real files.
+//! Environment variables are process-wide (and `set_var` is unsafe), so the
+//! parent test runs this binary again as a child with the environment it
+//! needs; the child test does nothing unless it is that child.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use strands_creds::AwsClientManager;
+
+const CHILD: &str = "STRANDS_PROFILE_CHILD";
+const ENV_KEY: &str = "AKIAENVKEY0000000001";
+const DEV_KEY: &str = "AKIADEVPROFILE000001";
+
+#[test]
+fn a_named_profile_wins_over_env_keys_and_unknown_profiles_are_named() {
+    let dir = std::env::temp_dir().join(format!("strands-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let credentials = dir.join("credentials");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n\n[profile dev]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\naws_access_key_id = AKIADEFAULT000000001\naws_secret_access_key = a\n\n\
+             [dev]\naws_access_key_id = {DEV_KEY}\naws_secret_access_key = b\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .args([
+            "--exact",
+            "child_resolves_profiles",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("HOME", &dir)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_ACCESS_KEY_ID", ENV_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", "env-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(
+        text.contains("child checks passed"),
+        "the child did not run:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn child_resolves_profiles() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let base = || AwsClientManager::builder().endpoint_url("http://127.0.0.1:9");
+
+    // Named profile and env keys both set: the profile wins.
+    let m = base().profile("dev").build().await.unwrap();
+    assert_eq!(m.credentials().await.unwrap().access_key_id(), DEV_KEY);
+    assert_eq!(m.region(), "eu-west-1", "the profile's region");
+
+    // No profile named: aws-config's chain, env keys first.
+    let m = base().region("us-east-1").build().await.unwrap();
+    assert_eq!(m.credentials().await.unwrap().access_key_id(), ENV_KEY);
+
+    // Unknown profile: named, with the profiles found and the files read.
+    let e = base()
+        .profile("nope")
+        .region("us-east-1")
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "strands::configuration::unknown_profile");
+    let msg = e.message();
+    assert!(msg.contains("`nope`"), "{msg}");
+    assert!(msg.contains("default, dev"), "{msg}");
+    let cfg = std::env::var("AWS_CONFIG_FILE").unwrap();
+    assert!(msg.contains(&cfg), "{msg}");
+    assert!(e.suggestions()[0].contains("aws configure --profile nope"));
+    println!("child checks passed");
+}
