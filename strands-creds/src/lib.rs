@@ -35,6 +35,11 @@ mod region;
 mod retry_layer;
 mod role_provider;
 
+/// The SDK crates the manager builds clients of, re-exported so your
+/// versions match the manager's.
+pub use aws_sdk_lambda;
+pub use aws_sdk_sts;
+
 pub use assume_role::{AssumeRoleConfig, BoxError, MfaFuture, MfaToken, MfaTokenSource};
 pub use client::ManagedClient;
 pub use error::CODES;

@@ -36,13 +36,15 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime::client::identity::IdentityCache;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use strands_errors::{DeploymentError, ErrorContext, error_handler};
 use strands_retry::{CircuitBreaker, RetryStrategy};
 
@@ -61,6 +63,8 @@ pub struct AwsClientManagerBuilder {
     sdk_retries: bool,
     failover_regions: Vec<String>,
     credentials_provider: Option<SharedCredentialsProvider>,
+    attempt_timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for AwsClientManagerBuilder {
@@ -143,6 +147,18 @@ impl AwsClientManagerBuilder {
         self.failover_regions = regions.into_iter().map(Into::into).collect();
         self
     }
+    /// Give up on one attempt after this long (a read that stalls, a body
+    /// that trickles). Without it, `BehaviorVersion::latest()` bounds only
+    /// the connect (3.1 s): a stalled read would wait forever.
+    pub fn attempt_timeout(mut self, d: Duration) -> Self {
+        self.attempt_timeout = Some(d);
+        self
+    }
+    /// Give up on a whole call (all attempts and backoff) after this long.
+    pub fn operation_timeout(mut self, d: Duration) -> Self {
+        self.operation_timeout = Some(d);
+        self
+    }
     /// Explicit source credentials (they replace the profile and the chain;
     /// an assumed role is still sourced from them).
     pub fn credentials_provider(mut self, p: impl ProvideCredentials + 'static) -> Self {
@@ -215,7 +231,7 @@ impl AwsClientManagerBuilder {
                 current: AtomicUsize::new(0),
                 layer,
                 profile: self.profile,
-                clients: Mutex::new(HashMap::new()),
+                clients: Mutex::new(ClientMap::default()),
                 identity: tokio::sync::Mutex::new(None),
                 epoch: AtomicU64::new(0),
             }),
@@ -247,6 +263,16 @@ impl AwsClientManagerBuilder {
         }
         if let Some(p) = &self.credentials_provider {
             l = l.credentials_provider(p.clone());
+        }
+        if self.attempt_timeout.is_some() || self.operation_timeout.is_some() {
+            let mut t = TimeoutConfig::builder().connect_timeout(Duration::from_millis(3100));
+            if let Some(d) = self.attempt_timeout {
+                t = t.operation_attempt_timeout(d);
+            }
+            if let Some(d) = self.operation_timeout {
+                t = t.operation_timeout(d);
+            }
+            l = l.timeout_config(t.build());
         }
         l
     }
@@ -356,6 +382,28 @@ async fn check_profile(name: &str) -> Result<(), DeploymentError> {
     .into())
 }
 
+/// The client cache: keyed by `TypeId`, which is already a hash, so the
+/// map skips SipHash (half the cost of a cache hit otherwise).
+type ClientMap = HashMap<TypeId, Box<dyn Any + Send + Sync>, BuildHasherDefault<TypeIdHasher>>;
+
+#[derive(Default)]
+struct TypeIdHasher(u64);
+
+impl Hasher for TypeIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for TypeId (it writes a u64); kept correct anyway.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 struct RegionState {
     name: String,
     config: SdkConfig,
@@ -374,7 +422,7 @@ struct Inner {
     current: AtomicUsize,
     layer: Option<RetryLayer>,
     profile: Option<String>,
-    clients: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    clients: Mutex<ClientMap>,
     identity: tokio::sync::Mutex<Option<CachedIdentity>>,
     epoch: AtomicU64,
 }

@@ -45,6 +45,7 @@ fn a_named_profile_wins_over_env_keys_and_unknown_profiles_are_named() {
         ])
         .env(CHILD, "1")
         .env("HOME", &dir)
+        .env("STRANDS_PROFILE_DIR", &dir)
         .env("AWS_CONFIG_FILE", &config)
         .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
         .env("AWS_ACCESS_KEY_ID", ENV_KEY)
@@ -95,5 +96,10 @@ async fn child_resolves_profiles() {
     let cfg = std::env::var("AWS_CONFIG_FILE").unwrap();
     assert!(msg.contains(&cfg), "{msg}");
     assert!(e.suggestions()[0].contains("aws configure --profile nope"));
+    let dir = std::env::var("STRANDS_PROFILE_DIR").unwrap();
+    insta::assert_snapshot!(
+        "unknown_profile",
+        e.to_user_message().replace(&dir, "<dir>")
+    );
     println!("child checks passed");
 }

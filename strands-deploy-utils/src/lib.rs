@@ -1,16 +1,72 @@
-//! The strands facade: one dependency for AWS deployment tools.
+//! The strands facade: credentials you can trust, retries that don't make an
+//! outage worse, and errors a person can act on, in one dependency.
 //!
 //! | feature  | crate            | what it gives                                   |
 //! |----------|------------------|-------------------------------------------------|
-//! | `retry`  | strands-retry    | `RetryStrategy`, `RetryBudget`, `CircuitBreaker` |
+//! | `retry`  | strands-retry    | `RetryStrategy`, `RetryBudget`, `CircuitBreaker`, `#[with_retry]` |
 //! | `errors` | strands-errors   | `DeploymentError`, `ErrorHandler`, `ErrorContext` |
-//! | `creds`  | strands-creds    | `AwsClientManager`, `AssumeRoleConfig`          |
+//! | `creds`  | strands-creds    | `AwsClientManager`, `AssumeRoleConfig`, `CallerIdentity` |
 //!
 //! All features are on by default. This crate re-exports; it has no logic.
+//!
+//! The seed's usage, in Rust:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use strands_deploy_utils::{
+//!     error_handler, AwsClientManager, CircuitBreaker, DeploymentError, ErrorContext,
+//!     RetryStrategy,
+//! };
+//!
+//! # async fn run() -> Result<(), DeploymentError> {
+//! // 1. Credentials: profile, region, checked before any request.
+//! let manager = AwsClientManager::builder()
+//!     .profile("default")
+//!     .region("us-east-1")
+//!     .retry_strategy(RetryStrategy::default()) // the SDK clients' one retry layer
+//!     .build()
+//!     .await?;
+//! let id = manager.validate_credentials().await?;
+//! println!("Account: {} User: {}", id.account_id, id.user_arn);
+//!
+//! // 2. Clients, cached.
+//! let lambda: strands_deploy_utils::aws_sdk_lambda::Client = manager.get_client();
+//!
+//! // 3. Errors a person can act on.
+//! let context = ErrorContext::new()
+//!     .resource_id("my-lambda-function")
+//!     .aws_service("lambda")
+//!     .aws_operation("GetFunction");
+//! match lambda.get_function().function_name("my-lambda-function").send().await {
+//!     Ok(_) => {}
+//!     Err(e) => {
+//!         let e = error_handler().handle_exception(e, context);
+//!         error_handler().log_error(&e);
+//!         eprintln!("{}", e.to_user_message());
+//!     }
+//! }
+//!
+//! // 4. A circuit breaker around anything else.
+//! let breaker = CircuitBreaker::new(5, Duration::from_secs(60));
+//! let _ = breaker.call(|| async { Ok::<_, std::io::Error>(()) }).await;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "retry")]
+pub use strands_retry::{
+    self, AdaptiveRateLimiter, CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit,
+    CircuitState, Jitter, RetryBudget, RetryEvent, RetryKind, RetryStats, RetryStrategy,
+    RetryStrategyBuilder, Retryable, aws, with_retry,
+};
+
+#[cfg(feature = "errors")]
+pub use strands_errors::{
+    self, DeploymentError, ErrorCategory, ErrorContext, ErrorHandler, IntoDeploymentError,
+    Severity, error_handler,
+};
 
 #[cfg(feature = "creds")]
-pub use strands_creds;
-#[cfg(feature = "errors")]
-pub use strands_errors;
-#[cfg(feature = "retry")]
-pub use strands_retry;
+pub use strands_creds::{
+    self, AssumeRoleConfig, AwsClientManager, AwsClientManagerBuilder, CallerIdentity,
+    ManagedClient, MfaToken, MfaTokenSource, RetryLayer, aws_sdk_lambda, aws_sdk_sts,
+};
