@@ -639,6 +639,11 @@ impl AwsClientManager {
         Ok(identity)
     }
 
+    /// Whether the manager was built with a role to assume.
+    pub fn has_role(&self) -> bool {
+        self.current().1.role.is_some()
+    }
+
     /// STS AssumeRole calls made so far in the current region (for tests
     /// and the demo: the single-flight refresh makes one per renewal).
     pub fn assume_role_calls(&self) -> u64 {

@@ -580,3 +580,51 @@ async fn failover_moves_to_the_next_region_when_the_first_is_unreachable() {
     assert!(m.validate_credentials().await.is_err());
     assert_eq!(m.region(), "us-east-1");
 }
+
+#[tokio::test]
+async fn preflight_reports_every_check() {
+    let moto = MotoServer::start().unwrap();
+    let m = AwsClientManager::builder()
+        .region("us-east-1")
+        .endpoint_url(moto.endpoint_url())
+        .credentials_provider(static_creds())
+        .assume_role(AssumeRoleConfig::new(ROLE))
+        .build()
+        .await
+        .unwrap();
+    let report = m.preflight().await;
+    assert!(report.ok(), "{report}");
+    let j = report.to_json();
+    assert_eq!(j["ok"], true);
+    assert_eq!(j["checks"][1]["status"], "ok");
+    assert!(
+        j["checks"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("assumed-role/DeploymentRole")
+    );
+
+    // Unknown keys in auth mode: every check runs, each failure explained.
+    let moto = MotoServer::builder().auth_mode(true).start().unwrap();
+    let m = AwsClientManager::builder()
+        .region("us-east-1")
+        .endpoint_url(moto.endpoint_url())
+        .credentials_provider(Credentials::new(
+            "AKIAUNKNOWNKEY000000",
+            "x",
+            None,
+            None,
+            "t",
+        ))
+        .build()
+        .await
+        .unwrap();
+    let report = m.preflight().await;
+    assert!(!report.ok());
+    let j = report.to_json();
+    assert_eq!(j["checks"][0]["status"], "failed");
+    assert_eq!(j["checks"][0]["error"]["category"], "CREDENTIAL");
+    assert_eq!(j["checks"][1]["status"], "skipped");
+    assert_eq!(j["checks"][2]["status"], "failed", "{j:#}");
+    assert!(report.to_string().contains("preflight FAILED"));
+}

@@ -68,5 +68,6 @@ pub use strands_errors::{
 #[cfg(feature = "creds")]
 pub use strands_creds::{
     self, AssumeRoleConfig, AwsClientManager, AwsClientManagerBuilder, CallerIdentity,
-    ManagedClient, MfaToken, MfaTokenSource, RetryLayer, aws_sdk_lambda, aws_sdk_sts,
+    CheckOutcome, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck, PreflightReport,
+    RetryLayer, aws_sdk_lambda, aws_sdk_sts,
 };

@@ -12,6 +12,7 @@ mod cmd;
 mod demo;
 mod explain;
 mod install;
+mod provisioner;
 mod tidy;
 
 use clap::{Parser, Subcommand};
