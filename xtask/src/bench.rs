@@ -143,6 +143,7 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
     }
     let estimates = read_estimates(&root.join("target/criterion"))?;
     print_table(&estimates);
+    crate::fleet::report(root);
     Ok(())
 }
 

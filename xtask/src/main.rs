@@ -11,6 +11,7 @@ mod ci;
 mod cmd;
 mod demo;
 mod explain;
+mod fleet;
 mod install;
 mod provisioner;
 mod tidy;

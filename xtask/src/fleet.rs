@@ -1,0 +1,481 @@
+//! The fleet simulation: what retry policies do to a service in trouble.
+//! Deterministic and in virtual time: nothing sleeps, one seeded RNG, and
+//! events run in time order from a heap. The policies use strands' own
+//! pieces (`RetryStrategy::delay_with`, `RetryBudget`, `CircuitBreaker` on a
+//! `ManualClock`), so the numbers are the library's, not a model of it.
+//!
+//! (a) 1000 clients, 1 request/s each (jittered), 10 minutes of total
+//!     outage then 2 minutes of health.
+//! (b) 10 minutes where the service has capacity for half the base load:
+//!     calls beyond 500 per second are throttled.
+//! (c) Brooker's contended write: N clients write once to an optimistic
+//!     store; an attempt succeeds if no other attempt overlaps its 5 ms.
+
+use rand::rngs::SmallRng;
+use rand::{RngExt as _, SeedableRng};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+use strands_retry::{CircuitBreaker, Jitter, ManualClock, RetryBudget, RetryStrategy};
+
+const SEED: u64 = 0x5752_414e_4453; // "STRANDS"
+
+/// The retry policies compared in (a) and (b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Policy {
+    NoRetry,
+    /// The seed's: 5 retries, 1 s, 60 s, ×2, Proportional(0.1).
+    Naive,
+    /// The AWS SDK's standard mode: 3 attempts, Full jitter 1 s / 20 s,
+    /// a 500-token bucket per client, 5 a retry.
+    Sdk,
+    /// strands' defaults with `RetryBudget::standard()` per client.
+    Strands,
+    /// The same plus a breaker per client (5 failures, 60 s, recovery
+    /// jittered up to +20 % per client).
+    StrandsBreaker,
+}
+
+impl Policy {
+    pub(crate) const ALL: [Self; 5] = [
+        Self::NoRetry,
+        Self::Naive,
+        Self::Sdk,
+        Self::Strands,
+        Self::StrandsBreaker,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::NoRetry => "no retry",
+            Self::Naive => "seed naive (5, Proportional 0.1)",
+            Self::Sdk => "AWS SDK standard",
+            Self::Strands => "strands + budget",
+            Self::StrandsBreaker => "strands + budget + breaker",
+        }
+    }
+
+    fn strategy(self) -> RetryStrategy {
+        let b = RetryStrategy::builder();
+        let b = match self {
+            Self::NoRetry => b.max_retries(0),
+            Self::Naive => b.jitter(Jitter::Proportional(0.1)),
+            Self::Sdk => b.max_retries(2).max_delay(Duration::from_secs(20)),
+            Self::Strands | Self::StrandsBreaker => b,
+        };
+        b.build().unwrap_or_default()
+    }
+
+    fn budgeted(self) -> bool {
+        matches!(self, Self::Sdk | Self::Strands | Self::StrandsBreaker)
+    }
+}
+
+/// What the service does to one call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Service {
+    /// Fails every call before `until_ms`.
+    Outage { until_ms: u64 },
+    /// At most `per_sec` successful calls per second before `until_ms`.
+    Capacity { per_sec: u32, until_ms: u64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    NewRequest,
+    Attempt {
+        req: u32,
+        attempt: u32,
+        prev_ms: u64,
+    },
+}
+
+struct Client {
+    budget: Option<RetryBudget>,
+    breaker: Option<CircuitBreaker>,
+}
+
+/// Per-second counters of one run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Run {
+    /// Calls that reached the service, per second.
+    pub(crate) calls: Vec<u64>,
+    /// Requests started per second, and how many of them succeeded.
+    pub(crate) started: Vec<u64>,
+    pub(crate) succeeded: Vec<u64>,
+}
+
+impl Run {
+    fn sized(secs: usize) -> Self {
+        Self {
+            calls: vec![0; secs],
+            started: vec![0; secs],
+            succeeded: vec![0; secs],
+        }
+    }
+    pub(crate) fn calls_between(&self, from: usize, to: usize) -> u64 {
+        self.calls[from..to.min(self.calls.len())].iter().sum()
+    }
+    pub(crate) fn peak_between(&self, from: usize, to: usize) -> u64 {
+        self.calls[from..to.min(self.calls.len())]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+    /// Seconds after `from` until requests started in a second succeed at
+    /// `ratio` or better.
+    pub(crate) fn recovered_after(&self, from: usize, ratio: f64) -> Option<usize> {
+        (from..self.started.len())
+            .find(|&s| {
+                self.started[s] > 0 && self.succeeded[s] as f64 >= ratio * self.started[s] as f64
+            })
+            .map(|s| s - from)
+    }
+    pub(crate) fn success_rate(&self, to: usize) -> f64 {
+        let st: u64 = self.started[..to].iter().sum();
+        let ok: u64 = self.succeeded[..to].iter().sum();
+        ok as f64 / st.max(1) as f64
+    }
+}
+
+/// Simulate `clients` clients for `secs` seconds under `service`.
+pub(crate) fn simulate(policy: Policy, service: Service, clients: u32, secs: u64) -> Run {
+    let mut rng = SmallRng::seed_from_u64(SEED);
+    let strategy = policy.strategy();
+    let clock = ManualClock::new();
+    let mut fleet: Vec<Client> = (0..clients)
+        .map(|_| Client {
+            budget: policy.budgeted().then(RetryBudget::standard),
+            breaker: (policy == Policy::StrandsBreaker).then(|| {
+                let recovery = 60_000 + (rng.random::<f64>() * 12_000.0) as u64;
+                CircuitBreaker::builder()
+                    .failure_threshold(5)
+                    .recovery_timeout(Duration::from_millis(recovery))
+                    .recovery_jitter(0.0)
+                    .clock(clock.clone())
+                    .build()
+                    .unwrap_or_else(|_| CircuitBreaker::new(5, Duration::from_secs(60)))
+            }),
+        })
+        .collect();
+    let end_ms = secs * 1000;
+    let mut run = Run::sized(secs as usize + 120);
+    let mut served_in_sec = (u64::MAX, 0u32);
+    let mut req_start: Vec<u64> = Vec::new();
+    let mut heap = BinaryHeap::new();
+    for c in 0..clients {
+        let t = (rng.random::<f64>() * 1000.0) as u64;
+        heap.push(Reverse((t, c, Kind::NewRequest)));
+    }
+    while let Some(Reverse((t, c, kind))) = heap.pop() {
+        if t >= end_ms + 120_000 {
+            break;
+        }
+        clock.set(Duration::from_millis(t));
+        let (req, attempt, prev_ms) = match kind {
+            Kind::NewRequest => {
+                if t < end_ms {
+                    // Next request in ~1 s (±10 %).
+                    let next = t + 900 + (rng.random::<f64>() * 200.0) as u64;
+                    heap.push(Reverse((next, c, Kind::NewRequest)));
+                    let id = req_start.len() as u32;
+                    req_start.push(t);
+                    run.started[(t / 1000) as usize] += 1;
+                    (id, 0, 0)
+                } else {
+                    continue;
+                }
+            }
+            Kind::Attempt {
+                req,
+                attempt,
+                prev_ms,
+            } => (req, attempt, prev_ms),
+        };
+        let client = &mut fleet[c as usize];
+        let start_sec = (req_start[req as usize] / 1000) as usize;
+        // The breaker decides whether the call is sent at all.
+        let permit = match &client.breaker {
+            Some(b) => match b.try_acquire() {
+                Ok(p) => Some(p),
+                Err(_) => continue, // rejected locally: the request fails fast
+            },
+            None => None,
+        };
+        let sec = (t / 1000) as usize;
+        if sec < run.calls.len() {
+            run.calls[sec] += 1;
+        }
+        let ok = match service {
+            Service::Outage { until_ms } => t >= until_ms,
+            Service::Capacity { per_sec, until_ms } => {
+                if t >= until_ms {
+                    true
+                } else {
+                    if served_in_sec.0 != t / 1000 {
+                        served_in_sec = (t / 1000, 0);
+                    }
+                    if served_in_sec.1 < per_sec {
+                        served_in_sec.1 += 1;
+                        true
+                    } else {
+                        false
+                    }
+                }
+            }
+        };
+        if let Some(p) = permit {
+            p.record(!ok);
+        }
+        if ok {
+            run.succeeded[start_sec] += 1;
+            if let Some(b) = &client.budget {
+                // The SDKs' rule: a success gives back its last retry's cost,
+                // or 1 after a first-try success.
+                b.deposit(if attempt == 0 {
+                    1
+                } else {
+                    RetryBudget::cost(false)
+                });
+            }
+            continue;
+        }
+        if attempt >= strategy.max_retries() {
+            continue;
+        }
+        if let Some(b) = &client.budget
+            && !b.try_withdraw(RetryBudget::cost(false))
+        {
+            continue;
+        }
+        let delay =
+            strategy.delay_with(attempt, Duration::from_millis(prev_ms), rng.random::<f64>());
+        let d = delay.as_millis() as u64;
+        heap.push(Reverse((
+            t + d.max(1),
+            c,
+            Kind::Attempt {
+                req,
+                attempt: attempt + 1,
+                prev_ms: d,
+            },
+        )));
+    }
+    run
+}
+
+/// (a): the outage table rows, one per policy.
+pub(crate) struct OutageRow {
+    pub(crate) policy: Policy,
+    pub(crate) outage_calls_vs_no_retry: f64,
+    pub(crate) peak_after_vs_steady: f64,
+    pub(crate) recovered_after_s: Option<usize>,
+    pub(crate) per_second: Vec<u64>,
+}
+
+pub(crate) fn outage(clients: u32) -> Vec<OutageRow> {
+    let service = Service::Outage { until_ms: 600_000 };
+    let runs: Vec<(Policy, Run)> = Policy::ALL
+        .iter()
+        .map(|p| (*p, simulate(*p, service, clients, 720)))
+        .collect();
+    let base = runs[0].1.calls_between(0, 600).max(1) as f64;
+    runs.into_iter()
+        .map(|(policy, run)| OutageRow {
+            policy,
+            outage_calls_vs_no_retry: run.calls_between(0, 600) as f64 / base,
+            peak_after_vs_steady: run.peak_between(600, 660) as f64 / f64::from(clients),
+            recovered_after_s: run.recovered_after(600, 0.99),
+            per_second: run.calls[..720].to_vec(),
+        })
+        .collect()
+}
+
+/// (b): success rate and calls per request under half capacity.
+pub(crate) fn throttled(clients: u32) -> Vec<(Policy, f64, f64)> {
+    let service = Service::Capacity {
+        per_sec: clients / 2,
+        until_ms: 600_000,
+    };
+    [
+        Policy::NoRetry,
+        Policy::Naive,
+        Policy::Sdk,
+        Policy::Strands,
+        Policy::StrandsBreaker,
+    ]
+    .iter()
+    .map(|p| {
+        let run = simulate(*p, service, clients, 600);
+        let requests: u64 = run.started[..600].iter().sum();
+        let calls = run.calls_between(0, 720);
+        (
+            *p,
+            run.success_rate(600),
+            calls as f64 / requests.max(1) as f64,
+        )
+    })
+    .collect()
+}
+
+/// (c): Brooker's contended write. Returns (calls, completion ms) for
+/// `n` clients under `jitter`. All clients start at once; a write takes
+/// 5 ms and holds the row: an attempt that starts while another holds it
+/// fails (optimistic concurrency: the first committer wins) and backs off.
+pub(crate) fn contended(jitter: Jitter, n: u32) -> (u64, u64) {
+    const WORK_MS: u64 = 5;
+    let strategy = RetryStrategy::builder()
+        .max_retries(100_000)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_secs(2))
+        .jitter(jitter)
+        .build()
+        .unwrap_or_default();
+    let mut rng = SmallRng::seed_from_u64(SEED);
+    // (start ms, client, attempt, previous delay ms), in start order.
+    let mut heap: BinaryHeap<Reverse<(u64, u32, u32, u64)>> =
+        (0..n).map(|c| Reverse((0, c, 0, 0))).collect();
+    let (mut calls, mut busy_until, mut last) = (0u64, 0u64, 0u64);
+    while let Some(Reverse((t, c, attempt, prev))) = heap.pop() {
+        calls += 1;
+        if t >= busy_until {
+            busy_until = t + WORK_MS;
+            last = busy_until;
+            continue;
+        }
+        let d = strategy
+            .delay_with(attempt, Duration::from_millis(prev), rng.random::<f64>())
+            .as_millis() as u64;
+        heap.push(Reverse((t + WORK_MS + d, c, attempt + 1, d)));
+    }
+    (calls, last)
+}
+
+/// Print the three tables, and write (a)'s calls per second per policy as
+/// CSV under `target/fleet/` (one column per policy).
+pub(crate) fn report(root: &std::path::Path) {
+    let clients = 1000;
+    println!(
+        "\n## Fleet simulation (virtual time, seed {SEED:#x}, {clients} clients at 1 req/s)\n"
+    );
+    println!("(a) 10 min total outage, then 2 min healthy\n");
+    println!(
+        "| policy | calls in outage vs no retry | peak calls/s in first minute after / steady | seconds until 99 % succeed |"
+    );
+    println!("|---|---|---|---|");
+    let rows = outage(clients);
+    for r in &rows {
+        println!(
+            "| {} | {:.3}× | {:.2}× | {} |",
+            r.policy.name(),
+            r.outage_calls_vs_no_retry,
+            r.peak_after_vs_steady,
+            r.recovered_after_s
+                .map_or_else(|| "never".to_owned(), |s| s.to_string())
+        );
+    }
+    let dir = root.join("target/fleet");
+    let mut csv = String::from("second");
+    for r in &rows {
+        csv.push(',');
+        csv.push_str(r.policy.name());
+    }
+    csv.push('\n');
+    for s in 0..720 {
+        csv.push_str(&s.to_string());
+        for r in &rows {
+            csv.push_str(&format!(",{}", r.per_second.get(s).copied().unwrap_or(0)));
+        }
+        csv.push('\n');
+    }
+    let path = dir.join("outage_calls_per_second.csv");
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, csv)) {
+        Ok(()) => println!("\ncalls per second per policy: {}", path.display()),
+        Err(e) => println!("\ncould not write {}: {e}", path.display()),
+    }
+
+    println!(
+        "\n(b) capacity for half the load for 10 min (calls beyond {} per second throttled)\n",
+        clients / 2
+    );
+    println!("| policy | success rate | calls per request |");
+    println!("|---|---|---|");
+    for (p, ok, cpr) in throttled(clients) {
+        println!("| {} | {:.1} % | {:.2} |", p.name(), ok * 100.0, cpr);
+    }
+
+    println!("\n(c) Brooker's contended write (base 5 ms, cap 2 s): calls / completion ms\n");
+    let jitters = [
+        ("Full", Jitter::Full),
+        ("Equal", Jitter::Equal),
+        ("Decorrelated", Jitter::Decorrelated),
+        ("Proportional(0.1)", Jitter::Proportional(0.1)),
+        ("None", Jitter::None),
+    ];
+    print!("| clients |");
+    for (n, _) in &jitters {
+        print!(" {n} |");
+    }
+    println!("\n|---|---|---|---|---|---|");
+    for n in [10, 20, 30, 40, 50] {
+        print!("| {n} |");
+        for (_, j) in &jitters {
+            let (calls, ms) = contended(*j, n);
+            print!(" {calls} / {ms} ms |");
+        }
+        println!();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simulation_is_deterministic_and_the_shapes_hold() {
+        // A smaller fleet, so the test runs in debug builds.
+        let a = outage(100);
+        let b = outage(100);
+        let by = |rows: &[OutageRow], p: Policy| {
+            rows.iter()
+                .find(|r| r.policy == p)
+                .map(|r| r.outage_calls_vs_no_retry)
+                .unwrap_or(f64::NAN)
+        };
+        for p in Policy::ALL {
+            assert_eq!(
+                by(&a, p).to_bits(),
+                by(&b, p).to_bits(),
+                "{p:?} not deterministic"
+            );
+        }
+        assert!((by(&a, Policy::NoRetry) - 1.0).abs() < 1e-9);
+        assert!(
+            by(&a, Policy::Naive) > 5.0,
+            "naive {}",
+            by(&a, Policy::Naive)
+        );
+        assert!(by(&a, Policy::StrandsBreaker) <= 0.2);
+        let breaker = a
+            .iter()
+            .find(|r| r.policy == Policy::StrandsBreaker)
+            .unwrap();
+        assert!(
+            breaker.peak_after_vs_steady <= 1.5,
+            "{}",
+            breaker.peak_after_vs_steady
+        );
+        assert!(breaker.recovered_after_s.is_some_and(|s| s <= 72));
+    }
+
+    #[test]
+    fn contention_favours_jitter() {
+        let (none_calls, _) = contended(Jitter::None, 20);
+        let (full_calls, _) = contended(Jitter::Full, 20);
+        assert!(
+            full_calls < none_calls,
+            "full {full_calls} none {none_calls}"
+        );
+    }
+}
