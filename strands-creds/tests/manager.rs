@@ -26,6 +26,16 @@ fn static_creds() -> Credentials {
     )
 }
 
+/// A strategy with millisecond backoff, so tests count attempts quickly.
+fn fast(retries: u32, max_ms: u64) -> RetryStrategy {
+    RetryStrategy::builder()
+        .max_retries(retries)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(max_ms))
+        .build()
+        .unwrap()
+}
+
 fn identity_xml() -> ResponseTemplate {
     ResponseTemplate::new(200)
         .insert_header("content-type", "text/xml")
@@ -421,14 +431,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
         .region("us-east-1")
         .endpoint_url(ep.uri())
         .credentials_provider(static_creds())
-        .retry_strategy(
-            RetryStrategy::builder()
-                .max_retries(3)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2))
-                .build()
-                .unwrap(),
-        )
+        .retry_strategy(fast(3, 2))
         .build()
         .await
         .unwrap();
@@ -448,14 +451,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
         .region("us-east-1")
         .endpoint_url(ep.uri())
         .credentials_provider(static_creds())
-        .retry_strategy(
-            RetryStrategy::builder()
-                .max_retries(4)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2))
-                .build()
-                .unwrap(),
-        )
+        .retry_strategy(fast(4, 2))
         .build()
         .await
         .unwrap();
@@ -475,14 +471,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
         .region("us-east-1")
         .endpoint_url(ep.uri())
         .credentials_provider(static_creds())
-        .retry_strategy(
-            RetryStrategy::builder()
-                .max_retries(2)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(20))
-                .build()
-                .unwrap(),
-        )
+        .retry_strategy(fast(2, 20))
         .build()
         .await
         .unwrap();
@@ -500,14 +489,7 @@ async fn an_open_breaker_stops_requests_before_they_are_sent() {
         .region("us-east-1")
         .endpoint_url(ep.uri())
         .credentials_provider(static_creds())
-        .retry_strategy(
-            RetryStrategy::builder()
-                .max_retries(5)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2))
-                .build()
-                .unwrap(),
-        )
+        .retry_strategy(fast(5, 2))
         .circuit_breaker(breaker.clone())
         .build()
         .await
@@ -538,14 +520,7 @@ async fn failover_moves_to_the_next_region_when_the_first_is_unreachable() {
         .endpoint_url_for("us-east-1", dead)
         .endpoint_url_for("us-west-2", moto.endpoint_url())
         .credentials_provider(static_creds())
-        .retry_strategy(
-            RetryStrategy::builder()
-                .max_retries(1)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2))
-                .build()
-                .unwrap(),
-        )
+        .retry_strategy(fast(1, 2))
         .build()
         .await
         .unwrap();

@@ -6,13 +6,7 @@ use strands_creds::{AssumeRoleConfig, AwsClientManager};
 use strands_errors::DeploymentError;
 
 fn report(e: &DeploymentError) -> String {
-    let mut out = String::new();
-    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .with_links(false)
-        .render_report(&mut out, e)
-        .unwrap();
-    out
+    strands_testkit::render_report(e)
 }
 
 async fn refused(b: strands_creds::AwsClientManagerBuilder) -> DeploymentError {

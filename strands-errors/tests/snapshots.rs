@@ -10,13 +10,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use strands_errors::{DeploymentError, ErrorCategory, ErrorContext, error_handler};
 
 fn report(e: &DeploymentError) -> String {
-    let mut out = String::new();
-    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .with_links(false)
-        .render_report(&mut out, e)
-        .unwrap();
-    out
+    strands_testkit::render_report(e)
 }
 
 /// A service error as the SDK hands it over: code and message parsed,

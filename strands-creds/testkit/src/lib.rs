@@ -42,3 +42,17 @@ pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 /// The account moto reports for unknown keys.
 pub const MOTO_ACCOUNT_ID: &str = "123456789012";
+
+/// miette's graphical report as the snapshot tests pin it: no colour, no
+/// hyperlinks, width 80.
+pub fn render_report(diagnostic: &dyn miette::Diagnostic) -> String {
+    let mut out = String::new();
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(80)
+            .with_links(false);
+    if let Err(e) = handler.render_report(&mut out, diagnostic) {
+        out.push_str(&format!("<report failed: {e}>"));
+    }
+    out
+}
