@@ -496,11 +496,17 @@ impl AwsClientManager {
         self.cached(|| make(&state.config))
     }
 
+    /// The client cache. A panic while it was held cannot leave it
+    /// half-written (inserts are single calls), so a poisoned lock is used.
+    fn clients(&self) -> std::sync::MutexGuard<'_, ClientMap> {
+        self.inner
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn cached<T: Clone + Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> T {
-        let mut map = match self.inner.clients.lock() {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut map = self.clients();
         if let Some(c) = map
             .get(&TypeId::of::<T>())
             .and_then(|b| b.downcast_ref::<T>())
@@ -514,10 +520,7 @@ impl AwsClientManager {
 
     /// Drop the cached clients and the validated identity.
     pub fn clear_cache(&self) {
-        match self.inner.clients.lock() {
-            Ok(mut m) => m.clear(),
-            Err(poisoned) => poisoned.into_inner().clear(),
-        }
+        self.clients().clear();
         // The identity cache sits behind an async lock; bumping the epoch
         // makes whatever it holds stale without waiting for it.
         self.inner.epoch.fetch_add(1, Ordering::AcqRel);
@@ -604,10 +607,7 @@ impl AwsClientManager {
             .compare_exchange(from, to, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            match self.inner.clients.lock() {
-                Ok(mut m) => m.clear(),
-                Err(poisoned) => poisoned.into_inner().clear(),
-            }
+            self.clients().clear();
             tracing::warn!(
                 from = %self.inner.regions[from].name,
                 to = %self.inner.regions[to].name,

@@ -26,6 +26,14 @@ fn static_creds() -> Credentials {
     )
 }
 
+/// A manager in us-east-1 against a local endpoint, with the test keys.
+fn at(endpoint: &str) -> strands_creds::AwsClientManagerBuilder {
+    AwsClientManager::builder()
+        .region("us-east-1")
+        .endpoint_url(endpoint)
+        .credentials_provider(static_creds())
+}
+
 /// A strategy with millisecond backoff, so tests count attempts quickly.
 fn fast(retries: u32, max_ms: u64) -> RetryStrategy {
     RetryStrategy::builder()
@@ -50,13 +58,7 @@ fn identity_xml() -> ResponseTemplate {
 #[tokio::test]
 async fn validate_credentials_against_moto_and_cache_it() {
     let moto = MotoServer::start().unwrap();
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
-        .build()
-        .await
-        .unwrap();
+    let m = at(moto.endpoint_url()).build().await.unwrap();
     let id: CallerIdentity = m.validate_credentials().await.unwrap();
     assert_eq!(id.account_id, MOTO_ACCOUNT_ID);
     assert_eq!(id.user_arn, "arn:aws:sts::123456789012:user/moto");
@@ -73,13 +75,7 @@ async fn identity_is_cached_until_clear_cache() {
     let ep = FaultEndpoint::start().await;
     ep.fail_then_succeed(0, identity_xml(), identity_xml())
         .await;
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(ep.uri())
-        .credentials_provider(static_creds())
-        .build()
-        .await
-        .unwrap();
+    let m = at(&ep.uri()).build().await.unwrap();
     let a = m.validate_credentials().await.unwrap();
     let b = m.validate_credentials().await.unwrap();
     assert_eq!(a, b);
@@ -153,10 +149,7 @@ async fn assume_role_with_mfa_then_every_client_acts_as_the_role() {
         .external_id("ext-1")
         .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
         .mfa_token(counting_token(asked.clone()));
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
+    let m = at(moto.endpoint_url())
         .assume_role(role)
         .build()
         .await
@@ -194,10 +187,7 @@ async fn a_thousand_tasks_make_one_sts_call_per_refresh() {
         .refresh_ahead(Duration::from_secs(899))
         .mfa_serial("GAHT12345678")
         .mfa_token(counting_token(asked.clone()));
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
+    let m = at(moto.endpoint_url())
         .assume_role(role)
         .build()
         .await
@@ -234,10 +224,7 @@ async fn a_thousand_tasks_make_one_sts_call_per_refresh() {
 async fn a_refresh_without_an_mfa_code_is_a_clear_error_not_a_loop() {
     let moto = MotoServer::start().unwrap();
     // No token source at all: nothing is sent.
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
+    let m = at(moto.endpoint_url())
         .assume_role(AssumeRoleConfig::new(ROLE).mfa_serial("GAHT12345678"))
         .build()
         .await
@@ -251,10 +238,7 @@ async fn a_refresh_without_an_mfa_code_is_a_clear_error_not_a_loop() {
     // client call through the role surfaces the same diagnostic.
     let asked = Arc::new(AtomicUsize::new(0));
     let a2 = asked.clone();
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
+    let m = at(moto.endpoint_url())
         .assume_role(
             AssumeRoleConfig::new(ROLE)
                 .mfa_serial("GAHT12345678")
@@ -275,10 +259,7 @@ async fn a_refresh_without_an_mfa_code_is_a_clear_error_not_a_loop() {
     assert_eq!(asked.load(Ordering::SeqCst), 1, "asked once, no loop");
     assert_eq!(m.assume_role_calls(), 0);
     // MfaToken::prompt() refuses without a terminal instead of hanging.
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
+    let m = at(moto.endpoint_url())
         .assume_role(
             AssumeRoleConfig::new(ROLE)
                 .mfa_serial("GAHT12345678")
@@ -427,10 +408,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
         identity_xml(),
     )
     .await;
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(ep.uri())
-        .credentials_provider(static_creds())
+    let m = at(&ep.uri())
         .retry_strategy(fast(3, 2))
         .build()
         .await
@@ -447,10 +425,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
         identity_xml(),
     )
     .await;
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(ep.uri())
-        .credentials_provider(static_creds())
+    let m = at(&ep.uri())
         .retry_strategy(fast(4, 2))
         .build()
         .await
@@ -467,10 +442,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
     let throttled = aws_query_error(429, "TooManyRequestsException", "slow down")
         .insert_header("x-amz-retry-after", "20");
     ep.fail_then_succeed(1, throttled, identity_xml()).await;
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(ep.uri())
-        .credentials_provider(static_creds())
+    let m = at(&ep.uri())
         .retry_strategy(fast(2, 20))
         .build()
         .await
@@ -485,10 +457,7 @@ async fn an_open_breaker_stops_requests_before_they_are_sent() {
     ep.fail_then_succeed(1000, ResponseTemplate::new(503), identity_xml())
         .await;
     let breaker = CircuitBreaker::new(2, Duration::from_secs(60));
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(ep.uri())
-        .credentials_provider(static_creds())
+    let m = at(&ep.uri())
         .retry_strategy(fast(5, 2))
         .circuit_breaker(breaker.clone())
         .build()
@@ -559,10 +528,7 @@ async fn failover_moves_to_the_next_region_when_the_first_is_unreachable() {
 #[tokio::test]
 async fn preflight_reports_every_check() {
     let moto = MotoServer::start().unwrap();
-    let m = AwsClientManager::builder()
-        .region("us-east-1")
-        .endpoint_url(moto.endpoint_url())
-        .credentials_provider(static_creds())
+    let m = at(moto.endpoint_url())
         .assume_role(AssumeRoleConfig::new(ROLE))
         .build()
         .await

@@ -599,7 +599,7 @@ fn message_from_body(body: &str) -> Option<String> {
 }
 
 /// `x-amzn-ErrorType: AccessDeniedException:http://internal.amazon.com/...`
-fn code_from_header(raw: &dyn RawResponse) -> Option<String> {
+fn code_from_header<R: RawResponse + ?Sized>(raw: &R) -> Option<String> {
     let c = sanitize_code(raw.header("x-amzn-ErrorType")?);
     (!c.is_empty()).then_some(c)
 }
