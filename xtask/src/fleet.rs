@@ -11,6 +11,7 @@
 //! (c) Brooker's contended write: N clients write once to an optimistic
 //!     store; an attempt succeeds if no other attempt overlaps its 5 ms.
 
+use crate::plot;
 use rand::rngs::SmallRng;
 use rand::{RngExt as _, SeedableRng};
 use std::cmp::Reverse;
@@ -352,8 +353,9 @@ pub(crate) fn contended(jitter: Jitter, n: u32) -> (u64, u64) {
     (calls, last)
 }
 
-/// Print the three tables, and write (a)'s calls per second per policy as
-/// CSV under `target/fleet/` (one column per policy).
+/// Print the three tables, and write (a)'s calls per second per policy
+/// under `target/fleet/`: CSV (one column per policy) and two PNG charts
+/// (the whole run on a log scale; the recovery on a linear one).
 pub(crate) fn report(root: &std::path::Path) {
     let clients = 1000;
     println!(
@@ -393,6 +395,42 @@ pub(crate) fn report(root: &std::path::Path) {
     match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, csv)) {
         Ok(()) => println!("\ncalls per second per policy: {}", path.display()),
         Err(e) => println!("\ncould not write {}: {e}", path.display()),
+    }
+    let series: Vec<plot::Series<'_>> = rows
+        .iter()
+        .map(|r| plot::Series {
+            name: r.policy.name(),
+            per_second: &r.per_second,
+        })
+        .collect();
+    let charts = [
+        (
+            "outage_calls_per_second.png",
+            plot::Chart {
+                title: "(a) calls per second: 10 min outage, then 2 min healthy (log scale, 0 drawn at 1)",
+                seconds: 0..720,
+                shade: Some(0..600),
+                scale: plot::Scale::Log,
+                series: &series,
+            },
+        ),
+        (
+            "outage_recovery.png",
+            plot::Chart {
+                title: "(a) the last minute of the outage and the recovery",
+                seconds: 540..720,
+                shade: Some(540..600),
+                scale: plot::Scale::Linear,
+                series: &series,
+            },
+        ),
+    ];
+    for (file, chart) in &charts {
+        let path = dir.join(file);
+        match plot::write_png(&path, chart) {
+            Ok(()) => println!("plot: {}", path.display()),
+            Err(e) => println!("could not draw {}: {e}", path.display()),
+        }
     }
 
     println!(

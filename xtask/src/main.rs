@@ -13,6 +13,7 @@ mod demo;
 mod explain;
 mod fleet;
 mod install;
+mod plot;
 mod provisioner;
 mod tidy;
 
