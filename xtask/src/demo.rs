@@ -410,6 +410,101 @@ async fn walk_real(args: &DemoArgs) -> Result<Value, DeploymentError> {
 
 #[cfg(test)]
 mod tests {
+    use std::process::Command;
+
+    const REAL_CHILD: &str = "STRANDS_DEMO_REAL_CHILD";
+
+    /// `--real` runs against whatever endpoint the profile names. Here the
+    /// profile names moto (aws-config honours a profile's `endpoint_url`),
+    /// so the real path is walked with no AWS account. Environment
+    /// variables are process-wide, so a child runs it with its own.
+    #[test]
+    fn the_real_path_runs_through_a_profile() {
+        let moto = strands_testkit::MotoServer::builder()
+            .binary(strands_testkit::moto_server_path())
+            .start()
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("strands-demo-real-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (config, credentials) = (dir.join("config"), dir.join("credentials"));
+        std::fs::write(
+            &config,
+            format!(
+                "[profile deployer]\nregion = us-east-1\nendpoint_url = {}\n",
+                moto.endpoint_url()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            &credentials,
+            format!(
+                "[deployer]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                strands_testkit::TEST_ACCESS_KEY_ID,
+                strands_testkit::TEST_SECRET_ACCESS_KEY
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AWS_") {
+                cmd.env_remove(k);
+            }
+        }
+        let out = cmd
+            .args([
+                "--exact",
+                "demo::tests::child_walks_the_real_path",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(REAL_CHILD, "1")
+            .env("HOME", &dir)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "child failed:\n{text}");
+        assert!(
+            text.contains("real path checks passed"),
+            "the child did not run:\n{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn child_walks_the_real_path() {
+        if std::env::var_os(REAL_CHILD).is_none() {
+            return;
+        }
+        let args = |profile: &str, region: &str| super::DemoArgs {
+            json: true,
+            real: true,
+            profile: Some(profile.to_owned()),
+            region: Some(region.to_owned()),
+        };
+        let out = super::walk_real(&args("deployer", "us-east-1"))
+            .await
+            .unwrap();
+        assert_eq!(out["caller_identity"]["account_id"], "123456789012");
+        assert_eq!(out["preflight"]["ok"], true, "{out:#}");
+        // Local checks come first: a wrong profile or region sends nothing.
+        let e = super::walk_real(&args("nope", "us-east-1"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "strands::configuration::unknown_profile");
+        let e = super::walk_real(&args("deployer", "us-esat-1"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("us-east-1"), "{e}");
+        println!("real path checks passed");
+    }
+
     /// The demo's non-interactive path, as `cargo xtask demo --json` runs it.
     #[tokio::test]
     async fn the_demo_walks_to_the_end_against_moto() {
