@@ -286,7 +286,7 @@ impl CircuitBreakerBuilder {
                     0.0
                 },
                 half_open_max_calls: self.half_open_max_calls.clamp(1, MAX_HALF_OPEN_CALLS),
-                clock: self.clock.unwrap_or_else(ClockSource::std),
+                clock: self.clock.unwrap_or_else(ClockSource::coarse),
                 on_change: self.on_change,
             }),
         }
@@ -524,7 +524,7 @@ fn state_of(word: u64) -> CircuitState {
 impl Inner {
     #[inline]
     fn now_nanos(&self) -> u64 {
-        saturating_nanos(self.clock.now())
+        self.clock.now_nanos()
     }
 
     #[inline]

@@ -90,10 +90,15 @@ pub(crate) fn saturating_nanos(d: Duration) -> u64 {
 #[derive(Debug, Clone)]
 pub(crate) enum ClockSource {
     System(SystemClock),
-    /// `std::time::Instant` even with the `tokio` feature: tokio's clock
-    /// with test-util looks up the runtime on every read, which a breaker's
-    /// rejection path should not pay for. Breaker tests use a ManualClock.
-    Std(std::time::Instant),
+    /// A coarse monotonic clock (Linux's `CLOCK_MONOTONIC_COARSE`: the time
+    /// of the last scheduler tick, a few milliseconds behind at worst) for
+    /// the breaker. An open breaker reads the clock on every rejection, and
+    /// a precise read (~27 ns on a VM) was the whole cost of one; a coarse
+    /// read is ~6 ns, and a recovery timeout counted in seconds does not
+    /// notice a few milliseconds. Not tokio's clock even with the `tokio`
+    /// feature: with test-util that looks up the runtime on every read.
+    /// Breaker tests use a ManualClock.
+    Coarse(coarsetime::Instant),
     Custom(Arc<dyn Clock>),
 }
 
@@ -102,8 +107,8 @@ impl ClockSource {
         Self::System(SystemClock::new())
     }
 
-    pub(crate) fn std() -> Self {
-        Self::Std(std::time::Instant::now())
+    pub(crate) fn coarse() -> Self {
+        Self::Coarse(coarsetime::Instant::now_without_cache_update())
     }
 
     pub(crate) fn custom(c: impl Clock + 'static) -> Self {
@@ -113,9 +118,22 @@ impl ClockSource {
     #[inline]
     pub(crate) fn now(&self) -> Duration {
         match self {
+            Self::Coarse(_) => Duration::from_nanos(self.now_nanos()),
             Self::System(c) => c.now(),
-            Self::Std(epoch) => epoch.elapsed(),
             Self::Custom(c) => c.now(),
+        }
+    }
+
+    /// [`now`](Self::now) in nanoseconds, saturating.
+    #[inline]
+    pub(crate) fn now_nanos(&self) -> u64 {
+        match self {
+            // No cache update: that would be a shared store on every read.
+            Self::Coarse(epoch) => coarsetime::Instant::now_without_cache_update()
+                .duration_since(*epoch)
+                .as_nanos(),
+            Self::System(c) => saturating_nanos(c.now()),
+            Self::Custom(c) => saturating_nanos(c.now()),
         }
     }
 }

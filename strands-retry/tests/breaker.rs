@@ -1,4 +1,5 @@
-//! The circuit breaker's state machine, in virtual time (nothing sleeps).
+//! The circuit breaker's state machine, in virtual time (nothing sleeps),
+//! and once on the default (coarse) clock in real time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -307,5 +308,41 @@ fn owned_permits_drive_the_same_state_machine() {
     drop(trial); // abandoned: the slot goes back, the state stays
     assert_eq!(b.state(), CircuitState::HalfOpen);
     b.try_acquire().unwrap().success();
+    assert_eq!(b.state(), CircuitState::Closed);
+}
+
+/// The default clock is a coarse one (a tick behind at worst): the open
+/// period still ends on time, give or take that tick, and the hint an open
+/// breaker gives never exceeds the recovery timeout.
+#[test]
+fn the_default_coarse_clock_opens_and_recovers_in_real_time() {
+    let recovery = Duration::from_millis(200);
+    let b = CircuitBreaker::builder()
+        .failure_threshold(1)
+        .recovery_timeout(recovery)
+        .recovery_jitter(0.0)
+        .build()
+        .unwrap();
+    let opened = std::time::Instant::now();
+    let _ = fail(&b);
+    match ok(&b) {
+        Err(CircuitError::Open { retry_after }) => {
+            assert!(retry_after <= recovery, "{retry_after:?}");
+            // A coarse tick is a few milliseconds (4 ms at HZ=250).
+            assert!(
+                retry_after + Duration::from_millis(50)
+                    >= recovery.saturating_sub(opened.elapsed()),
+                "{retry_after:?}"
+            );
+        }
+        other => panic!("expected an open rejection, got {other:?}"),
+    }
+    if opened.elapsed() < recovery / 2 {
+        // (Skipped only if this thread stalled for 100 ms.)
+        assert_eq!(b.state(), CircuitState::Open);
+    }
+    std::thread::sleep((recovery + Duration::from_millis(50)).saturating_sub(opened.elapsed()));
+    assert_eq!(b.state(), CircuitState::HalfOpen, "recovery plus 50 ms");
+    assert_eq!(ok(&b).unwrap(), 7);
     assert_eq!(b.state(), CircuitState::Closed);
 }
