@@ -4,7 +4,6 @@
 //! needs; the child test does nothing unless it is that child.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
 use strands_creds::AwsClientManager;
 
 const CHILD: &str = "STRANDS_PROFILE_CHILD";
@@ -30,36 +29,21 @@ fn a_named_profile_wins_over_env_keys_and_unknown_profiles_are_named() {
         ),
     )
     .unwrap();
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .args([
-            "--exact",
-            "child_resolves_profiles",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .env("HOME", &dir)
-        .env("STRANDS_PROFILE_DIR", &dir)
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
-        .env("AWS_ACCESS_KEY_ID", ENV_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", "env-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+    let (passed, text) = strands_testkit::run_test_in_child(
+        "child_resolves_profiles",
+        CHILD,
+        &[
+            ("HOME", dir.as_os_str()),
+            ("STRANDS_PROFILE_DIR", dir.as_os_str()),
+            ("AWS_CONFIG_FILE", config.as_os_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_os_str()),
+            ("AWS_ACCESS_KEY_ID", ENV_KEY.as_ref()),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret".as_ref()),
+        ],
+    )
+    .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(passed, "child failed:\n{text}");
     assert!(
         text.contains("child checks passed"),
         "the child did not run:\n{text}"

@@ -410,8 +410,6 @@ async fn walk_real(args: &DemoArgs) -> Result<Value, DeploymentError> {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
-
     const REAL_CHILD: &str = "STRANDS_DEMO_REAL_CHILD";
 
     /// `--real` runs against whatever endpoint the profile names. Here the
@@ -444,33 +442,18 @@ mod tests {
             ),
         )
         .unwrap();
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") {
-                cmd.env_remove(k);
-            }
-        }
-        let out = cmd
-            .args([
-                "--exact",
-                "demo::tests::child_walks_the_real_path",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(REAL_CHILD, "1")
-            .env("HOME", &dir)
-            .env("AWS_CONFIG_FILE", &config)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .unwrap();
+        let (passed, text) = strands_testkit::run_test_in_child(
+            "demo::tests::child_walks_the_real_path",
+            REAL_CHILD,
+            &[
+                ("HOME", dir.as_os_str()),
+                ("AWS_CONFIG_FILE", config.as_os_str()),
+                ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_os_str()),
+            ],
+        )
+        .unwrap();
         let _ = std::fs::remove_dir_all(&dir);
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "child failed:\n{text}");
+        assert!(passed, "child failed:\n{text}");
         assert!(
             text.contains("real path checks passed"),
             "the child did not run:\n{text}"

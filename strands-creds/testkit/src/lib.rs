@@ -56,3 +56,35 @@ pub fn render_report(diagnostic: &dyn miette::Diagnostic) -> String {
     }
     out
 }
+
+/// Run one test of the current test binary again, in a child process with
+/// its own environment: environment variables are process-wide (and
+/// `set_var` is unsafe), so a test that needs `AWS_CONFIG_FILE` and friends
+/// gets them this way. Every inherited `AWS_*` variable is removed first;
+/// `marker` is set to "1" so the child test knows to run. Returns whether
+/// the child passed, and its stdout and stderr.
+pub fn run_test_in_child(
+    test: &str,
+    marker: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> std::io::Result<(bool, String)> {
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(marker, "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((out.status.success(), text))
+}
