@@ -119,7 +119,8 @@ impl Throttle {
 
     fn admit(&mut self, t: u64) -> bool {
         let floor = -self.per_ms * 1000.0;
-        self.tokens = (self.tokens + (t - self.last_ms) as f64 * self.per_ms).min(self.burst);
+        self.tokens =
+            (self.tokens + t.saturating_sub(self.last_ms) as f64 * self.per_ms).min(self.burst);
         self.last_ms = t;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
