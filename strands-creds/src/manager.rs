@@ -45,7 +45,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use strands_errors::{DeploymentError, ErrorContext, error_handler};
+use strands_errors::{DeploymentError, ErrorContext, TransportFailure, error_handler};
 use strands_retry::{CircuitBreaker, RetryStrategy};
 
 /// Configuration of an [`AwsClientManager`]; `build().await` checks it.
@@ -577,13 +577,14 @@ impl AwsClientManager {
                     return Ok((id, idx));
                 }
                 Err(e) => {
-                    let unreachable = matches!(
-                        &e,
-                        aws_sdk_sts::error::SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout()
-                    ) || matches!(
-                        &e,
-                        aws_sdk_sts::error::SdkError::TimeoutError(_)
-                    );
+                    // strands-errors' one reading of a transport failure.
+                    let unreachable = match &e {
+                        aws_sdk_sts::error::SdkError::TimeoutError(_) => true,
+                        aws_sdk_sts::error::SdkError::DispatchFailure(d) => d
+                            .as_connector_error()
+                            .is_some_and(|c| TransportFailure::of(c).is_unreachable()),
+                        _ => false,
+                    };
                     let err = error_handler().handle_exception(e, ctx);
                     if unreachable && self.fail_over(idx, &err) {
                         continue;

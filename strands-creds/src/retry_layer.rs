@@ -29,6 +29,8 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef, InterceptorContext,
 };
+use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, OrchestratorError};
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, SharedRetryClassifier,
@@ -39,6 +41,7 @@ use aws_smithy_types::retry::{ErrorKind, RetryConfig};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use strands_errors::{Parsed, TransportFailure, classify_response};
 use strands_retry::{CircuitBreaker, CircuitPermit, Jitter, RetryKind, RetryStrategy};
 
 static NEXT_PARTITION: AtomicU64 = AtomicU64::new(0);
@@ -131,39 +134,14 @@ struct StrandsClassifier {
 
 impl ClassifyRetry for StrandsClassifier {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        let Some(Err(err)) = ctx.output_or_error() else {
+        let Some((kind, hint)) = attempt_verdict(ctx.output_or_error(), ctx.response()) else {
             return RetryAction::NoActionIndicated;
-        };
-        if err.is_timeout_error() {
-            return RetryAction::retryable_error(ErrorKind::TransientError);
-        }
-        if let Some(c) = err.as_connector_error() {
-            return if c.is_io() || c.is_timeout() || c.is_other() {
-                RetryAction::retryable_error(ErrorKind::TransientError)
-            } else {
-                RetryAction::RetryForbidden
-            };
-        }
-        let Some(raw) = ctx.response() else {
-            // An interceptor stopped the request (an open breaker) or it
-            // could not be built: retrying would not help.
-            return RetryAction::RetryForbidden;
-        };
-        let kind = match strands_errors::read_error_code(raw) {
-            Some(code) => match strands_retry::aws::classify_code(&code) {
-                RetryKind::Permanent => strands_retry::aws::classify_status(raw.status().as_u16()),
-                k => k,
-            },
-            None => strands_retry::aws::classify_status(raw.status().as_u16()),
         };
         let kind = match kind {
             RetryKind::Throttling => ErrorKind::ThrottlingError,
             RetryKind::Transient => ErrorKind::TransientError,
-            _ => return RetryAction::RetryForbidden,
+            RetryKind::Permanent => return RetryAction::RetryForbidden,
         };
-        let hint = ["x-amz-retry-after", "retry-after"]
-            .iter()
-            .find_map(|h| strands_retry::aws::parse_retry_after(h, raw.headers().get(*h)?));
         match hint {
             Some(d) => {
                 RetryAction::retryable_error_with_explicit_delay(kind, d.min(self.max_delay))
@@ -250,19 +228,42 @@ impl Intercept for StrandsInterceptor {
     }
 }
 
-/// Whether an attempt counts against the dependency's health: timeouts,
-/// connection failures, throttling and 5xx do; a 404 does not.
+/// Whether an attempt counts against the dependency's health: whatever a
+/// retry could help with (timeouts, connection failures, throttling, 5xx,
+/// a body cut short) does; a 404 does not. The same verdict as the
+/// classifier's, so the breaker and the retry loop never disagree.
 fn attempt_failed(ctx: &FinalizerInterceptorContextRef<'_>) -> bool {
-    match ctx.output_or_error() {
-        None | Some(Ok(_)) => false,
-        Some(Err(e)) if e.is_timeout_error() || e.is_connector_error() => true,
-        Some(Err(_)) => ctx.response().is_some_and(|r| {
-            let code = strands_errors::read_error_code(r);
-            code.as_deref()
-                .map(strands_retry::aws::classify_code)
-                .filter(|k| k.is_retryable())
-                .unwrap_or_else(|| strands_retry::aws::classify_status(r.status().as_u16()))
-                .is_retryable()
-        }),
+    attempt_verdict(ctx.output_or_error(), ctx.response())
+        .is_some_and(|(kind, _)| kind.is_retryable())
+}
+
+/// The verdict on one attempt: `None` for a success, else the retry kind
+/// and the server's delay hint. Every decision is strands-errors' one
+/// classification: [`TransportFailure`] when no response came back,
+/// [`classify_response`] when one did.
+pub(crate) fn attempt_verdict(
+    outcome: Option<Result<&Output, &OrchestratorError<Error>>>,
+    response: Option<&HttpResponse>,
+) -> Option<(RetryKind, Option<Duration>)> {
+    let Some(Err(err)) = outcome else {
+        return None;
+    };
+    if err.is_timeout_error() {
+        return Some((TransportFailure::TimedOut.retry_kind(), None));
     }
+    if let Some(c) = err.as_connector_error() {
+        return Some((TransportFailure::of(c).retry_kind(), None));
+    }
+    // No response: an interceptor stopped the request (an open breaker)
+    // or it could not be built; retrying would not help.
+    let Some(raw) = response else {
+        return Some((RetryKind::Permanent, None));
+    };
+    let parsed = if err.is_response_error() {
+        Parsed::unreadable()
+    } else {
+        Parsed::NOTHING
+    };
+    let c = classify_response(raw, parsed);
+    Some((c.retry_kind, c.retry_after))
 }

@@ -3,8 +3,13 @@
 //!
 //! Why a table and not a `match`: the completeness and consistency tests
 //! iterate it (every code has a category, a diagnostic code, a doc and a
-//! suggestion; every code strands-retry retries has a row that agrees), and
-//! `cargo xtask explain` documents each row. A code can have several rows
+//! suggestion), and `cargo xtask explain` documents each row. One row per
+//! line, so a diff shows one code's change on one line.
+//!
+//! Whether a retry helps is not written here: strands-retry's
+//! [`RETRYABLE_CODES`](strands_retry::aws::RETRYABLE_CODES) is the one source
+//! (see `crate::classify`). A row overrides it only where the message tells
+//! two failures of one code apart (`w(..)` rows below). A code can have several rows
 //! when the service reuses it for different failures (Lambda's
 //! `ResourceConflictException` means "already exists" or "update in
 //! progress"); the first row whose `when` text occurs in the message wins,
@@ -19,19 +24,20 @@ use crate::context::ErrorContext;
 use strands_retry::RetryKind;
 
 /// One row: how to read one AWS error code.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CodeRow {
     /// The AWS error code, as the service sends it.
     pub code: &'static str,
     /// Only when the service message contains this (ASCII case-insensitive).
     pub when: Option<&'static str>,
+    /// The retry kind of this message's case; `None` (every row without
+    /// `when`) means strands-retry's code table decides.
+    pub retry_override: Option<RetryKind>,
     /// What kind of failure it is.
     pub category: ErrorCategory,
     /// How bad.
     pub severity: Severity,
-    /// Whether a retry can help.
-    pub retry: RetryKind,
     /// The headline, placed before the service's own message.
     pub meaning: &'static str,
     /// What to do, most likely fix first (templates, see the module doc).
@@ -48,6 +54,13 @@ impl CodeRow {
     /// The suggestions with the context filled in.
     pub fn render_suggestions(&self, ctx: &ErrorContext) -> Vec<String> {
         self.suggestions.iter().map(|s| fill(s, ctx)).collect()
+    }
+
+    /// Whether a retry can help, for this row's message: its override, or
+    /// strands-retry's table.
+    pub fn retry_kind(&self) -> RetryKind {
+        self.retry_override
+            .unwrap_or_else(|| strands_retry::aws::classify_code(self.code))
     }
 }
 
@@ -101,7 +114,7 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 }
 
 use ErrorCategory as C;
-use RetryKind::{Permanent as P, Throttling as T, Transient as X};
+use RetryKind::{Permanent as P, Transient as X};
 use Severity::{Critical as CRIT, Error as ERR, Info as INFO, Warning as WARN};
 
 const EXPIRED: &[&str] = &[
@@ -155,707 +168,143 @@ const INVALID: &[&str] = &[
     "Check the values against the API reference of {service} (lengths, patterns, allowed values)",
 ];
 
-/// Every known code. Order matters only among rows of one code (the first
-/// matching `when` wins).
-pub static CODES: &[CodeRow] = &[
-    // ---- Credential: who you are could not be established ----
-    row(
-        "ExpiredToken",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The security token has expired",
-        EXPIRED,
-    ),
-    row(
-        "ExpiredTokenException",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The security token has expired",
-        EXPIRED,
-    ),
-    row(
-        "InvalidClientTokenId",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The access key ID is not known to AWS",
-        UNKNOWN_KEY,
-    ),
-    row(
-        "UnrecognizedClientException",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The security token or access key is not valid",
-        UNKNOWN_KEY,
-    ),
-    row(
-        "InvalidAccessKeyId",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The access key ID does not exist",
-        UNKNOWN_KEY,
-    ),
-    row(
-        "SignatureDoesNotMatch",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The request signature does not match: wrong secret key or clock",
-        BAD_SIGNATURE,
-    ),
-    row(
-        "IncompleteSignature",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The request signature is incomplete",
-        &[
-            "Set both the access key ID and the secret access key (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)",
-            "If you sign requests yourself, include every signed header the service requires",
-        ],
-    ),
-    row(
-        "MissingAuthenticationToken",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The request was not signed",
-        &[
-            "Provide credentials: set AWS_PROFILE, run `aws configure`, or run `aws sso login`",
-            "Check the endpoint URL: an unknown path on a real endpoint also answers this",
-        ],
-    ),
-    row(
-        "RequestExpired",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The request is too old: the clock is skewed",
-        &[
-            "Sync the system clock (`timedatectl set-ntp true`, or `chronyc makestep`): AWS rejects requests signed more than 15 minutes off",
-            "In containers and VMs, check the host clock too",
-        ],
-    ),
-    row(
-        "InvalidIdentityToken",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The web identity token was rejected",
-        WEB_IDENTITY,
-    ),
-    row(
-        "IDPRejectedClaim",
-        None,
-        C::Credential,
-        CRIT,
-        P,
-        "The identity provider rejected the token's claims",
-        WEB_IDENTITY,
-    ),
-    // ---- Permission: who you are is known, what you asked for is not allowed ----
-    row(
-        "AccessDenied",
-        None,
-        C::Permission,
-        ERR,
-        P,
-        "Access denied - insufficient permissions",
-        DENIED_QUERY,
-    ),
-    row(
-        "AccessDeniedException",
-        None,
-        C::Permission,
-        ERR,
-        P,
-        "Access denied - insufficient permissions",
-        DENIED,
-    ),
-    row(
-        "UnauthorizedOperation",
-        None,
-        C::Permission,
-        ERR,
-        P,
-        "Not authorized to perform this operation",
-        DENIED,
-    ),
-    row(
-        "AllAccessDisabled",
-        None,
-        C::Permission,
-        CRIT,
-        P,
-        "All access to this resource has been disabled",
-        &["Contact the account owner or AWS Support: the resource or account was suspended"],
-    ),
-    row(
-        "RegionDisabledException",
-        None,
-        C::Permission,
-        ERR,
-        P,
-        "STS is not activated in this region",
-        &[
-            "Activate STS for the region: IAM console → Account settings → Security Token Service (STS) → Activate",
-            "Or use a region where STS is active (us-east-1 always is)",
-        ],
-    ),
-    row(
-        "KMSAccessDeniedException",
-        None,
-        C::Permission,
-        ERR,
-        P,
-        "Lambda cannot use the KMS key",
-        &[
-            "Allow the function's execution role kms:Decrypt on the key in the key policy",
-            "Check that the key is enabled and in the function's region",
-        ],
-    ),
-    row(
-        "InvalidParameterValueException",
-        Some("cannot be assumed by Lambda"),
-        C::Permission,
-        ERR,
-        P,
-        "Lambda cannot assume the execution role",
-        &[
-            "Add lambda.amazonaws.com to the execution role's trust policy (`aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json`)",
-            "If the role was created seconds ago, wait about 10 seconds for IAM to propagate, then retry `{operation}`",
-            "Check the role ARN passed to `{operation}` names the role you meant",
-        ],
-    ),
-    row(
-        "OptInRequired",
-        None,
-        C::Configuration,
-        ERR,
-        P,
-        "The account is not subscribed to this service or region",
-        &[
-            "Enable the region for the account (Account settings → AWS Regions) or subscribe to the service",
-        ],
-    ),
-    // ---- ResourceLimit: throttling (retryable) ----
-    row(
-        "Throttling",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Request rate exceeded (throttled)",
-        THROTTLED,
-    ),
-    row(
-        "ThrottlingException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Request rate exceeded (throttled)",
-        THROTTLED,
-    ),
-    row(
-        "ThrottledException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Request rate exceeded (throttled)",
-        THROTTLED,
-    ),
-    row(
-        "RequestThrottled",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Request rate exceeded (throttled)",
-        THROTTLED,
-    ),
-    row(
-        "RequestThrottledException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Request rate exceeded (throttled)",
-        THROTTLED,
-    ),
-    row(
-        "TooManyRequestsException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Too many requests (throttled)",
-        &[
-            "Retry after the delay the service sent (Retry-After); wrap `{operation}` in a RetryStrategy",
-            "For Lambda: check the account's concurrency and the function's reserved concurrency (`aws lambda get-account-settings`)",
-            "Lower the request rate, or raise the quota in Service Quotas",
-        ],
-    ),
-    row(
-        "ProvisionedThroughputExceededException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Provisioned throughput exceeded",
-        THROTTLED,
-    ),
-    row(
-        "TransactionInProgressException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Another transaction is in progress",
-        THROTTLED,
-    ),
-    row(
-        "RequestLimitExceeded",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Request limit exceeded (throttled)",
-        THROTTLED,
-    ),
-    row(
-        "BandwidthLimitExceeded",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Bandwidth limit exceeded",
-        THROTTLED,
-    ),
-    row(
-        "LimitExceededException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "A rate or count limit was exceeded",
-        THROTTLED,
-    ),
-    row(
-        "SlowDown",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Slow down: request rate too high",
-        THROTTLED,
-    ),
-    row(
-        "PriorRequestNotComplete",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "A prior request has not completed",
-        THROTTLED,
-    ),
-    row(
-        "EC2ThrottledException",
-        None,
-        C::ResourceLimit,
-        WARN,
-        T,
-        "Lambda was throttled by EC2 while setting up the function's network",
-        THROTTLED,
-    ),
-    // ---- ResourceLimit: quotas (a retry does not help) ----
-    row(
-        "CodeStorageExceededException",
-        None,
-        C::ResourceLimit,
-        ERR,
-        P,
-        "Lambda code storage quota exceeded",
-        &[
-            "Delete unused function versions and layer versions (`aws lambda list-versions-by-function --function-name {resource}`)",
-            "Request more code storage in Service Quotas (quota L-2ACBD22F)",
-        ],
-    ),
-    row(
-        "ENILimitReachedException",
-        None,
-        C::ResourceLimit,
-        ERR,
-        P,
-        "The VPC's network interface limit is reached",
-        &[
-            "Delete unused network interfaces in the function's VPC, or raise the ENI quota in Service Quotas",
-            "Share subnets and security groups between functions so they share interfaces",
-        ],
-    ),
-    row(
-        "SubnetIPAddressLimitReachedException",
-        None,
-        C::ResourceLimit,
-        ERR,
-        P,
-        "The function's subnets have no free IP addresses",
-        &["Add subnets with free addresses to the function's VPC configuration"],
-    ),
-    row(
-        "ServiceQuotaExceededException",
-        None,
-        C::ResourceLimit,
-        ERR,
-        P,
-        "A service quota is exceeded",
-        &[
-            "Delete resources you no longer need, or request a quota increase in Service Quotas for {service}",
-        ],
-    ),
-    row(
-        "PackedPolicyTooLargeException",
-        None,
-        C::ResourceLimit,
-        ERR,
-        P,
-        "The session policies and tags are too large",
-        &[
-            "Pass fewer or shorter session policies and session tags to sts:AssumeRole",
-            "Use managed policy ARNs instead of inline session policies",
-        ],
-    ),
-    row(
-        "RequestTooLargeException",
-        None,
-        C::ResourceLimit,
-        ERR,
-        P,
-        "The request payload is too large",
-        &[
-            "Shrink the payload: Lambda accepts 6 MB synchronous and 256 KB asynchronous invocations; upload code through S3",
-        ],
-    ),
-    // ---- Aws: the service failed; retryable ----
-    row(
-        "InternalError",
-        None,
-        C::Aws,
-        ERR,
-        X,
-        "The service had an internal error",
-        SERVER,
-    ),
-    row(
-        "InternalFailure",
-        None,
-        C::Aws,
-        ERR,
-        X,
-        "The service had an internal failure",
-        SERVER,
-    ),
-    row(
-        "ServiceException",
-        None,
-        C::Aws,
-        ERR,
-        X,
-        "The service had an internal error",
-        SERVER,
-    ),
-    row(
-        "ServiceUnavailable",
-        None,
-        C::Aws,
-        ERR,
-        X,
-        "The service is unavailable",
-        SERVER,
-    ),
-    row(
-        "RequestTimeout",
-        None,
-        C::Network,
-        WARN,
-        X,
-        "The request timed out",
-        TIMEOUT,
-    ),
-    row(
-        "RequestTimeoutException",
-        None,
-        C::Network,
-        WARN,
-        X,
-        "The request timed out",
-        TIMEOUT,
-    ),
-    row(
-        "ResourceConflictException",
-        Some("in progress"),
-        C::Aws,
-        WARN,
-        X,
-        "An update is in progress for the resource",
-        &[
-            "Wait until the update finishes (`aws lambda wait function-updated-v2 --function-name {resource}`), then retry",
-            "Serialise deployments of `{resource}`: one update at a time",
-        ],
-    ),
-    // ---- Validation: the request itself is wrong ----
-    row(
-        "ResourceConflictException",
-        Some("already exist"),
-        C::Validation,
-        ERR,
-        P,
-        "The resource already exists",
-        &[
-            "Update `{resource}` instead of creating it (UpdateFunctionCode / UpdateFunctionConfiguration)",
-            "Or choose another name, or delete the existing resource first",
-        ],
-    ),
-    row(
-        "ResourceConflictException",
-        None,
-        C::State,
-        ERR,
-        P,
-        "The resource is in a state that conflicts with this request",
-        &["Read the current state of `{resource}` and retry `{operation}` once it is stable"],
-    ),
-    row(
-        "ValidationException",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The request failed validation",
-        INVALID,
-    ),
-    row(
-        "ValidationError",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The request failed validation",
-        INVALID,
-    ),
-    row(
-        "InvalidParameterValueException",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "A parameter value is not valid",
-        INVALID,
-    ),
-    row(
-        "InvalidParameterException",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "A parameter is not valid",
-        INVALID,
-    ),
-    row(
-        "InvalidRequestContentException",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The request body could not be parsed",
-        &["Send valid JSON in the payload of `{operation}` (check quoting and encoding)"],
-    ),
-    row(
-        "MalformedPolicyDocumentException",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The policy document is malformed",
-        &[
-            "Validate the policy JSON (`aws accessanalyzer validate-policy --policy-type IDENTITY_POLICY --policy-document file://policy.json`)",
-            "Check Version is \"2012-10-17\" and each statement has Effect, Action and Resource (or Principal for trust policies)",
-        ],
-    ),
-    row(
-        "MalformedPolicyDocument",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The session policy is malformed",
-        &["Validate the session policy JSON passed to sts:AssumeRole"],
-    ),
-    row(
-        "ResourceNotFoundException",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The resource was not found",
-        NOT_FOUND,
-    ),
-    row(
-        "NoSuchEntity",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The IAM entity was not found",
-        &[
-            "Check the role, user or policy name `{resource}` (IAM names are case-sensitive)",
-            "Create it first (`aws iam create-role ...`) or fix the ARN",
-        ],
-    ),
-    row(
-        "NoSuchBucket",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The bucket does not exist",
-        NOT_FOUND,
-    ),
-    row(
-        "NoSuchKey",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The object does not exist",
-        NOT_FOUND,
-    ),
-    row(
-        "EntityAlreadyExists",
-        None,
-        C::Validation,
-        WARN,
-        P,
-        "The IAM entity already exists",
-        &[
-            "Reuse the existing entity `{resource}` instead of creating it (`aws iam get-role --role-name {resource}`)",
-        ],
-    ),
-    row(
-        "BucketAlreadyExists",
-        None,
-        C::Validation,
-        ERR,
-        P,
-        "The bucket name is taken by another account",
-        &["Choose another bucket name: bucket names are global across all accounts"],
-    ),
-    row(
-        "BucketAlreadyOwnedByYou",
-        None,
-        C::Validation,
-        INFO,
-        P,
-        "You already own this bucket",
-        &["Use the existing bucket `{resource}`; no action is needed"],
-    ),
-    // ---- State, Dependency, Provisioning ----
-    row(
-        "PreconditionFailedException",
-        None,
-        C::State,
-        ERR,
-        P,
-        "The resource changed since it was read (revision mismatch)",
-        &["Read `{resource}` again and retry `{operation}` with the current RevisionId"],
-    ),
-    row(
-        "ResourceNotReadyException",
-        None,
-        C::State,
-        WARN,
-        X,
-        "The function is not ready yet",
-        &[
-            "Wait for the function to become Active (`aws lambda wait function-active-v2 --function-name {resource}`), then retry",
-        ],
-    ),
-    row(
-        "DeleteConflict",
-        None,
-        C::Dependency,
-        ERR,
-        P,
-        "The IAM entity still has attachments",
-        &[
-            "Detach managed policies, delete inline policies and remove the role from instance profiles before deleting `{resource}`",
-        ],
-    ),
-    row(
-        "InvalidZipFileException",
-        None,
-        C::Provisioning,
-        ERR,
-        P,
-        "Lambda could not unzip the deployment package",
-        &[
-            "Rebuild the zip: the handler file must be at the archive root, and the archive must not be empty",
-            "Upload packages over 50 MB through S3 (S3Bucket / S3Key)",
-        ],
-    ),
-    row(
-        "InvalidSubnetIDException",
-        None,
-        C::Configuration,
-        ERR,
-        P,
-        "A subnet in the VPC configuration does not exist",
-        &["Fix the subnet ids in the function's VPC configuration (`aws ec2 describe-subnets`)"],
-    ),
-    row(
-        "InvalidSecurityGroupIDException",
-        None,
-        C::Configuration,
-        ERR,
-        P,
-        "A security group in the VPC configuration does not exist",
-        &[
-            "Fix the security group ids in the function's VPC configuration (`aws ec2 describe-security-groups`)",
-        ],
-    ),
+const CLOCK: &[&str] = &[
+    "Sync the system clock (`timedatectl set-ntp true`, or `chronyc makestep`): AWS rejects requests signed more than 15 minutes off",
+    "In containers and VMs, check the host clock too",
+];
+const NOT_SIGNED: &[&str] = &[
+    "Provide credentials: set AWS_PROFILE, run `aws configure`, or run `aws sso login`",
+    "Check the endpoint URL: an unknown path on a real endpoint also answers this",
 ];
 
-#[allow(clippy::too_many_arguments)]
-const fn row(
+/// Every known code. Order matters only among rows of one code (the first
+/// matching `when` wins).
+#[rustfmt::skip]
+pub static CODES: &[CodeRow] = &[
+    // ---- Credential: who you are could not be established ----
+    r("ExpiredToken", C::Credential, CRIT, "The security token has expired", EXPIRED),
+    r("ExpiredTokenException", C::Credential, CRIT, "The security token has expired", EXPIRED),
+    r("InvalidClientTokenId", C::Credential, CRIT, "The access key ID is not known to AWS", UNKNOWN_KEY),
+    r("UnrecognizedClientException", C::Credential, CRIT, "The security token or access key is not valid", UNKNOWN_KEY),
+    r("InvalidAccessKeyId", C::Credential, CRIT, "The access key ID does not exist", UNKNOWN_KEY),
+    r("SignatureDoesNotMatch", C::Credential, CRIT, "The request signature does not match: wrong secret key or clock", BAD_SIGNATURE),
+    r("IncompleteSignature", C::Credential, CRIT, "The request signature is incomplete", &["Set both the access key ID and the secret access key (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)", "If you sign requests yourself, include every signed header the service requires"]),
+    r("MissingAuthenticationToken", C::Credential, CRIT, "The request was not signed", NOT_SIGNED),
+    r("MissingAuthenticationTokenException", C::Credential, CRIT, "The request was not signed", NOT_SIGNED),
+    r("InvalidSignatureException", C::Credential, CRIT, "The request signature does not match: wrong secret key or clock", BAD_SIGNATURE),
+    r("AuthFailure", C::Credential, CRIT, "AWS was not able to validate the credentials", UNKNOWN_KEY),
+    r("InvalidToken", C::Credential, CRIT, "The session token is malformed or not valid", EXPIRED),
+    r("TokenRefreshRequired", C::Credential, CRIT, "The session token must be refreshed", EXPIRED),
+    r("RequestExpired", C::Credential, CRIT, "The request is too old: the clock is skewed", CLOCK),
+    r("RequestTimeTooSkewed", C::Credential, CRIT, "The clock is skewed: the request time is too far from the server's", CLOCK),
+    r("RequestInTheFuture", C::Credential, CRIT, "The clock is skewed: the request is dated in the future", CLOCK),
+    r("InvalidIdentityToken", C::Credential, CRIT, "The web identity token was rejected", WEB_IDENTITY),
+    r("IDPCommunicationError", C::Credential, WARN, "STS could not reach the identity provider", &["Retry: the identity provider did not answer STS in time", "Check that the OIDC issuer URL is reachable from the internet"]),
+    r("IDPRejectedClaim", C::Credential, CRIT, "The identity provider rejected the token's claims", WEB_IDENTITY),
+    // ---- Permission: who you are is known, what you asked for is not allowed ----
+    r("AccessDenied", C::Permission, ERR, "Access denied - insufficient permissions", DENIED_QUERY),
+    r("AccessDeniedException", C::Permission, ERR, "Access denied - insufficient permissions", DENIED),
+    r("UnauthorizedOperation", C::Permission, ERR, "Not authorized to perform this operation", DENIED),
+    r("AllAccessDisabled", C::Permission, CRIT, "All access to this resource has been disabled", &["Contact the account owner or AWS Support: the resource or account was suspended"]),
+    r("RegionDisabledException", C::Permission, ERR, "STS is not activated in this region", &["Activate STS for the region: IAM console → Account settings → Security Token Service (STS) → Activate", "Or use a region where STS is active (us-east-1 always is)"]),
+    r("KMSAccessDeniedException", C::Permission, ERR, "Lambda cannot use the KMS key", &["Allow the function's execution role kms:Decrypt on the key in the key policy", "Check that the key is enabled and in the function's region"]),
+    w("InvalidParameterValueException", "cannot be assumed by Lambda", P, C::Permission, ERR, "Lambda cannot assume the execution role", &["Add lambda.amazonaws.com to the execution role's trust policy (`aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json`)", "If the role was created seconds ago, wait about 10 seconds for IAM to propagate, then retry `{operation}`", "Check the role ARN passed to `{operation}` names the role you meant"]),
+    r("OptInRequired", C::Configuration, ERR, "The account is not subscribed to this service or region", &["Enable the region for the account (Account settings → AWS Regions) or subscribe to the service"]),
+    // ---- ResourceLimit: throttling (retryable) ----
+    r("Throttling", C::ResourceLimit, WARN, "Request rate exceeded (throttled)", THROTTLED),
+    r("ThrottlingException", C::ResourceLimit, WARN, "Request rate exceeded (throttled)", THROTTLED),
+    r("ThrottledException", C::ResourceLimit, WARN, "Request rate exceeded (throttled)", THROTTLED),
+    r("RequestThrottled", C::ResourceLimit, WARN, "Request rate exceeded (throttled)", THROTTLED),
+    r("RequestThrottledException", C::ResourceLimit, WARN, "Request rate exceeded (throttled)", THROTTLED),
+    r("TooManyRequestsException", C::ResourceLimit, WARN, "Too many requests (throttled)", &["Retry after the delay the service sent (Retry-After); wrap `{operation}` in a RetryStrategy", "For Lambda: check the account's concurrency and the function's reserved concurrency (`aws lambda get-account-settings`)", "Lower the request rate, or raise the quota in Service Quotas"]),
+    r("ProvisionedThroughputExceededException", C::ResourceLimit, WARN, "Provisioned throughput exceeded", THROTTLED),
+    r("TransactionInProgressException", C::ResourceLimit, WARN, "Another transaction is in progress", THROTTLED),
+    r("RequestLimitExceeded", C::ResourceLimit, WARN, "Request limit exceeded (throttled)", THROTTLED),
+    r("BandwidthLimitExceeded", C::ResourceLimit, WARN, "Bandwidth limit exceeded", THROTTLED),
+    r("LimitExceededException", C::ResourceLimit, WARN, "A rate or count limit was exceeded", THROTTLED),
+    r("SlowDown", C::ResourceLimit, WARN, "Slow down: request rate too high", THROTTLED),
+    r("PriorRequestNotComplete", C::ResourceLimit, WARN, "A prior request has not completed", THROTTLED),
+    r("EC2ThrottledException", C::ResourceLimit, WARN, "Lambda was throttled by EC2 while setting up the function's network", THROTTLED),
+    // ---- ResourceLimit: quotas (a retry does not help) ----
+    r("CodeStorageExceededException", C::ResourceLimit, ERR, "Lambda code storage quota exceeded", &["Delete unused function versions and layer versions (`aws lambda list-versions-by-function --function-name {resource}`)", "Request more code storage in Service Quotas (quota L-2ACBD22F)"]),
+    r("ENILimitReachedException", C::ResourceLimit, ERR, "The VPC's network interface limit is reached", &["Delete unused network interfaces in the function's VPC, or raise the ENI quota in Service Quotas", "Share subnets and security groups between functions so they share interfaces"]),
+    r("SubnetIPAddressLimitReachedException", C::ResourceLimit, ERR, "The function's subnets have no free IP addresses", &["Add subnets with free addresses to the function's VPC configuration"]),
+    r("ServiceQuotaExceededException", C::ResourceLimit, ERR, "A service quota is exceeded", &["Delete resources you no longer need, or request a quota increase in Service Quotas for {service}"]),
+    r("PackedPolicyTooLargeException", C::ResourceLimit, ERR, "The session policies and tags are too large", &["Pass fewer or shorter session policies and session tags to sts:AssumeRole", "Use managed policy ARNs instead of inline session policies"]),
+    r("RequestTooLargeException", C::ResourceLimit, ERR, "The request payload is too large", &["Shrink the payload: Lambda accepts 6 MB synchronous and 256 KB asynchronous invocations; upload code through S3"]),
+    // ---- Aws: the service failed; retryable ----
+    r("InternalError", C::Aws, ERR, "The service had an internal error", SERVER),
+    r("InternalFailure", C::Aws, ERR, "The service had an internal failure", SERVER),
+    r("ServiceException", C::Aws, ERR, "The service had an internal error", SERVER),
+    r("ServiceUnavailable", C::Aws, ERR, "The service is unavailable", SERVER),
+    r("ServiceUnavailableException", C::Aws, ERR, "The service is unavailable", SERVER),
+    r("InternalServerError", C::Aws, ERR, "The service had an internal error", SERVER),
+    r("InternalServerException", C::Aws, ERR, "The service had an internal error", SERVER),
+    r("RequestTimeout", C::Network, WARN, "The request timed out", TIMEOUT),
+    r("RequestTimeoutException", C::Network, WARN, "The request timed out", TIMEOUT),
+    w("ResourceConflictException", "in progress", X, C::Aws, WARN, "An update is in progress for the resource", &["Wait until the update finishes (`aws lambda wait function-updated-v2 --function-name {resource}`), then retry", "Serialise deployments of `{resource}`: one update at a time"]),
+    // ---- Validation: the request itself is wrong ----
+    w("ResourceConflictException", "already exist", P, C::Validation, ERR, "The resource already exists", &["Update `{resource}` instead of creating it (UpdateFunctionCode / UpdateFunctionConfiguration)", "Or choose another name, or delete the existing resource first"]),
+    r("ResourceConflictException", C::State, ERR, "The resource is in a state that conflicts with this request", &["Read the current state of `{resource}` and retry `{operation}` once it is stable"]),
+    r("ValidationException", C::Validation, ERR, "The request failed validation", INVALID),
+    r("ValidationError", C::Validation, ERR, "The request failed validation", INVALID),
+    r("InvalidParameterValueException", C::Validation, ERR, "A parameter value is not valid", INVALID),
+    r("InvalidParameterException", C::Validation, ERR, "A parameter is not valid", INVALID),
+    r("InvalidRequestContentException", C::Validation, ERR, "The request body could not be parsed", &["Send valid JSON in the payload of `{operation}` (check quoting and encoding)"]),
+    r("MalformedPolicyDocumentException", C::Validation, ERR, "The policy document is malformed", &["Validate the policy JSON (`aws accessanalyzer validate-policy --policy-type IDENTITY_POLICY --policy-document file://policy.json`)", "Check Version is \"2012-10-17\" and each statement has Effect, Action and Resource (or Principal for trust policies)"]),
+    r("MalformedPolicyDocument", C::Validation, ERR, "The session policy is malformed", &["Validate the session policy JSON passed to sts:AssumeRole"]),
+    r("ResourceNotFoundException", C::Validation, ERR, "The resource was not found", NOT_FOUND),
+    r("NoSuchEntity", C::Validation, ERR, "The IAM entity was not found", &["Check the role, user or policy name `{resource}` (IAM names are case-sensitive)", "Create it first (`aws iam create-role ...`) or fix the ARN"]),
+    r("NoSuchBucket", C::Validation, ERR, "The bucket does not exist", NOT_FOUND),
+    r("NoSuchKey", C::Validation, ERR, "The object does not exist", NOT_FOUND),
+    r("EntityAlreadyExists", C::Validation, WARN, "The IAM entity already exists", &["Reuse the existing entity `{resource}` instead of creating it (`aws iam get-role --role-name {resource}`)"]),
+    r("BucketAlreadyExists", C::Validation, ERR, "The bucket name is taken by another account", &["Choose another bucket name: bucket names are global across all accounts"]),
+    r("BucketAlreadyOwnedByYou", C::Validation, INFO, "You already own this bucket", &["Use the existing bucket `{resource}`; no action is needed"]),
+    // ---- State, Dependency, Provisioning ----
+    r("PreconditionFailedException", C::State, ERR, "The resource changed since it was read (revision mismatch)", &["Read `{resource}` again and retry `{operation}` with the current RevisionId"]),
+    r("ResourceNotReadyException", C::State, WARN, "The function is not ready yet", &["Wait for the function to become Active (`aws lambda wait function-active-v2 --function-name {resource}`), then retry"]),
+    r("DeleteConflict", C::Dependency, ERR, "The IAM entity still has attachments", &["Detach managed policies, delete inline policies and remove the role from instance profiles before deleting `{resource}`"]),
+    r("InvalidZipFileException", C::Provisioning, ERR, "Lambda could not unzip the deployment package", &["Rebuild the zip: the handler file must be at the archive root, and the archive must not be empty", "Upload packages over 50 MB through S3 (S3Bucket / S3Key)"]),
+    r("InvalidSubnetIDException", C::Configuration, ERR, "A subnet in the VPC configuration does not exist", &["Fix the subnet ids in the function's VPC configuration (`aws ec2 describe-subnets`)"]),
+    r("InvalidSecurityGroupIDException", C::Configuration, ERR, "A security group in the VPC configuration does not exist", &["Fix the security group ids in the function's VPC configuration (`aws ec2 describe-security-groups`)"]),
+];
+
+/// A row whose retry kind comes from strands-retry's table.
+const fn r(
     code: &'static str,
-    when: Option<&'static str>,
     category: ErrorCategory,
     severity: Severity,
-    retry: RetryKind,
     meaning: &'static str,
     suggestions: &'static [&'static str],
 ) -> CodeRow {
     CodeRow {
         code,
-        when,
+        when: None,
+        retry_override: None,
         category,
         severity,
-        retry,
+        meaning,
+        suggestions,
+    }
+}
+
+/// A row for one message of a reused code, with its own retry kind.
+#[allow(clippy::too_many_arguments)]
+const fn w(
+    code: &'static str,
+    when: &'static str,
+    retry: RetryKind,
+    category: ErrorCategory,
+    severity: Severity,
+    meaning: &'static str,
+    suggestions: &'static [&'static str],
+) -> CodeRow {
+    CodeRow {
+        code,
+        when: Some(when),
+        retry_override: Some(retry),
+        category,
+        severity,
         meaning,
         suggestions,
     }
@@ -873,12 +322,12 @@ mod tests {
     }
 
     #[test]
-    fn every_retryable_code_of_strands_retry_has_a_row_that_agrees() {
+    fn every_retryable_code_of_strands_retry_has_a_row() {
         for (code, kind) in strands_retry::aws::RETRYABLE_CODES {
             let rows: Vec<_> = CODES.iter().filter(|r| r.code == *code).collect();
             assert!(!rows.is_empty(), "{code} has no row");
             for r in rows {
-                assert_eq!(r.retry, *kind, "{code}");
+                assert_eq!(r.retry_kind(), *kind, "{code}");
                 if *kind == RetryKind::Throttling {
                     assert_eq!(r.category, ErrorCategory::ResourceLimit, "{code}");
                     assert_eq!(r.severity, Severity::Warning, "{code}");
@@ -907,11 +356,9 @@ mod tests {
                 let filled = fill(s, &ErrorContext::new());
                 assert!(!filled.contains('{'), "{}: {s}", r.code);
             }
-            // A row the retry table does not list may still be retryable
-            // (a message-specific row), but never the other way round.
-            if strands_retry::aws::is_retryable_code(r.code) {
-                assert!(r.retry.is_retryable(), "{}", r.code);
-            }
+            // The retry kind is written once: only a message-specific
+            // row may override strands-retry's table.
+            assert_eq!(r.when.is_some(), r.retry_override.is_some(), "{}", r.code);
         }
         // Rows of one code with `when` come before its fallback.
         for (i, r) in CODES.iter().enumerate() {
@@ -935,7 +382,7 @@ mod tests {
             "ResourceConflictException",
             "The operation cannot be performed at this time. An update is in progress for resource: arn:…",
         );
-        assert_eq!(busy.map(|r| r.retry), Some(RetryKind::Transient));
+        assert_eq!(busy.map(CodeRow::retry_kind), Some(RetryKind::Transient));
         let role = lookup(
             "InvalidParameterValueException",
             "The role defined for the function cannot be assumed by Lambda.",

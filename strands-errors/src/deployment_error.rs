@@ -4,7 +4,7 @@
 
 use crate::category::{ErrorCategory, Severity};
 use crate::context::ErrorContext;
-use crate::redact::redact;
+use crate::redact::clean;
 use serde::Serialize;
 use std::error::Error;
 use std::fmt;
@@ -12,6 +12,10 @@ use std::time::Duration;
 use strands_retry::{RetryKind, Retryable};
 
 type Cause = Box<dyn Error + Send + Sync + 'static>;
+
+/// The most links of a cause chain shown (each at most
+/// [`MAX_TEXT`](crate::redact::MAX_TEXT) long).
+const MAX_CHAIN: usize = 16;
 
 /// One link of a cause chain, redacted. `source()` hands these out instead
 /// of the original errors, because renderers (miette, anyhow, tracing) walk
@@ -23,24 +27,31 @@ struct RedactedSource {
 }
 
 impl RedactedSource {
-    /// The redacted chain of `e` and its sources.
-    fn chain(e: &(dyn Error + 'static)) -> Box<Self> {
-        let mut texts = Vec::new();
+    /// The redacted chain of `e` and its sources, each thing said once: a
+    /// link whose text an earlier link (or the error's own message)
+    /// already holds is left out, as wrappers that repeat their source are
+    /// common (`dispatch failure` → `io error` → the io error's text).
+    fn chain(e: &(dyn Error + 'static), message: &str) -> Option<Box<Self>> {
+        let mut texts: Vec<String> = Vec::new();
         let mut cur = Some(e);
         while let Some(err) = cur {
-            texts.push(redact(&err.to_string()).into_owned());
+            let text = clean(&err.to_string());
+            let said = text.is_empty()
+                || message.contains(text.as_str())
+                || texts.iter().any(|t| t.contains(text.as_str()));
+            if !said {
+                texts.push(text);
+            }
             cur = err.source();
+            if texts.len() >= MAX_CHAIN {
+                break;
+            }
         }
         let mut next = None;
         for text in texts.into_iter().rev() {
             next = Some(Box::new(Self { text, next }));
         }
-        next.unwrap_or_else(|| {
-            Box::new(Self {
-                text: String::new(),
-                next: None,
-            })
-        })
+        next
     }
 }
 
@@ -95,7 +106,7 @@ impl DeploymentError {
         Self::from_repr(Repr {
             category,
             severity: category.default_severity(),
-            message: redact(&message.into()).into_owned(),
+            message: clean(&message.into()),
             context: ErrorContext::default(),
             suggestions: Vec::new(),
             cause: None,
@@ -147,10 +158,7 @@ impl DeploymentError {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.r.suggestions = suggestions
-            .into_iter()
-            .map(|s| redact(&s.into()).into_owned())
-            .collect();
+        self.r.suggestions = suggestions.into_iter().map(|s| clean(&s.into())).collect();
         self
     }
 
@@ -160,8 +168,19 @@ impl DeploymentError {
     #[must_use]
     pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
         let cause = cause.into();
-        self.r.source = Some(RedactedSource::chain(cause.as_ref()));
+        self.r.source = RedactedSource::chain(cause.as_ref(), &self.r.message);
         self.r.cause = Some(cause);
+        self
+    }
+
+    /// Keep `cause` for downcasting, but show it as one line of our own
+    /// words (the SDK's chain repeats the message and adds "service error").
+    pub(crate) fn with_cause_shown_as(mut self, cause: impl Into<Cause>, shown: String) -> Self {
+        self.r.source = Some(Box::new(RedactedSource {
+            text: clean(&shown),
+            next: None,
+        }));
+        self.r.cause = Some(cause.into());
         self
     }
 
@@ -232,7 +251,7 @@ impl DeploymentError {
     /// The AWS error code this came from (`AccessDenied`).
     #[must_use]
     pub fn with_aws_code(mut self, code: impl Into<String>) -> Self {
-        self.r.aws_code = Some(redact(&code.into()).into_owned());
+        self.r.aws_code = Some(clean(&code.into()));
         self
     }
 
@@ -368,7 +387,7 @@ const OWN_CODES: &[&str] = &["strands::network::circuit_open"];
 fn redact_context(mut c: ErrorContext) -> ErrorContext {
     let r = |v: &mut Option<String>| {
         if let Some(s) = v {
-            *s = redact(s).into_owned();
+            *s = clean(s);
         }
     };
     r(&mut c.resource_id);
@@ -378,7 +397,7 @@ fn redact_context(mut c: ErrorContext) -> ErrorContext {
     r(&mut c.aws_operation);
     r(&mut c.request_id);
     for v in c.additional_info.values_mut() {
-        *v = redact(v).into_owned();
+        *v = clean(v);
     }
     c
 }

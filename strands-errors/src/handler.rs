@@ -10,19 +10,25 @@
 //! 1. A credentials error anywhere in the source chain is a Credential
 //!    error, whatever the variant (the SDK reports "no credentials" as a
 //!    dispatch failure).
-//! 2. Timeouts, dispatch and io failures are Network (retryable); a request
-//!    that could not be built is Configuration.
-//! 3. A response: the code from the SDK's error metadata; when the SDK could
-//!    not read one (AWS-compatible endpoints answer in other shapes), from
-//!    the raw body (`<Code>`, JSON `__type` or `code`), then the
-//!    `x-amzn-ErrorType` header, then the HTTP status. The code goes through
-//!    the [`aws_codes`](crate::aws_codes) table; the message says where the
-//!    code came from when it was not the SDK.
+//! 2. No response: [`TransportFailure`] says timed out, unreachable
+//!    (Network, retryable) or refused by the HTTP client (Configuration).
+//! 3. A response: [`classify_response`] (the one classification, shared
+//!    with strands-creds' retry layer and breaker) reads the SDK's code and
+//!    message, or every protocol's shape from the raw response when the SDK
+//!    could not; the message says where the code came from when it was not
+//!    the SDK.
+//!
+//! The report says each thing once: the cause shown under the message is
+//! botocore's one line (`An error occurred (CODE) when calling the OP
+//! operation (HTTP 404)`), not the SDK's chain, which repeats the message
+//! and adds "service error"; the `SdkError` itself stays reachable through
+//! `DeploymentError::cause()`.
 
-use crate::aws_codes::{self, CodeRow};
 use crate::category::{ErrorCategory, Severity};
+use crate::classify::{Classification, Parsed, TransportFailure, classify_response};
 use crate::context::ErrorContext;
 use crate::deployment_error::DeploymentError;
+use crate::wire::{CodeSource, RawResponse};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -163,47 +169,6 @@ impl IntoDeploymentError for Box<dyn Error + Send + Sync + 'static> {
     }
 }
 
-/// What a raw HTTP response offers the fallback reader. Implemented for the
-/// SDK's `HttpResponse`; implement it for another `R` of `SdkError<E, R>`.
-pub trait RawResponse {
-    /// The HTTP status code.
-    fn status_code(&self) -> u16;
-    /// A header value, name matched case-insensitively.
-    fn header(&self, name: &str) -> Option<&str>;
-    /// The body, if it was read into memory.
-    fn body_bytes(&self) -> Option<&[u8]>;
-}
-
-impl RawResponse for aws_smithy_runtime_api::http::Response {
-    fn status_code(&self) -> u16 {
-        self.status().as_u16()
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers().get(name)
-    }
-    fn body_bytes(&self) -> Option<&[u8]> {
-        self.body().bytes()
-    }
-}
-
-/// Where the error code came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CodeSource {
-    Sdk,
-    Body,
-    Header,
-}
-
-impl CodeSource {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Sdk => "sdk",
-            Self::Body => "response body",
-            Self::Header => "x-amzn-ErrorType header",
-        }
-    }
-}
-
 impl<E, R> IntoDeploymentError for SdkError<E, R>
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
@@ -224,39 +189,16 @@ where
             return credentials_error(ce, context).with_cause(self);
         }
         let target = target_name(&context);
-        let (raw, meta_code, meta_message) = match &self {
+        let c = match &self {
             SdkError::TimeoutError(_) => {
-                return DeploymentError::network(format!("The request to {target} timed out"))
-                    .with_suggestions(network_suggestions(&context))
-                    .with_context(context)
-                    .with_retry(RetryKind::Transient, None)
-                    .with_timeout(true)
+                return transport_error(TransportFailure::TimedOut, &target, context)
                     .with_cause(self);
             }
             SdkError::DispatchFailure(d) => {
-                let (timeout, user) = (d.is_timeout(), d.is_user());
-                if user {
-                    return DeploymentError::configuration(format!(
-                        "The request to {target} could not be sent"
-                    ))
-                    .with_suggestions([
-                        "Check the endpoint URL (scheme, host, port) and the region",
-                        "Run with RUST_LOG=debug to see why the HTTP client refused the request",
-                    ])
-                    .with_context(context)
-                    .with_cause(self);
-                }
-                let what = if timeout {
-                    "timed out"
-                } else {
-                    "could not reach the endpoint"
-                };
-                return DeploymentError::network(format!("The request to {target} {what}"))
-                    .with_suggestions(network_suggestions(&context))
-                    .with_context(context)
-                    .with_retry(RetryKind::Transient, None)
-                    .with_timeout(timeout)
-                    .with_cause(self);
+                let t = d
+                    .as_connector_error()
+                    .map_or(TransportFailure::Other, TransportFailure::of);
+                return transport_error(t, &target, context).with_cause(self);
             }
             SdkError::ConstructionFailure(_) => {
                 return DeploymentError::configuration(format!(
@@ -268,84 +210,52 @@ where
                 .with_context(context)
                 .with_cause(self);
             }
-            SdkError::ResponseError(r) => (Some(r.raw()), None, None),
-            SdkError::ServiceError(s) => (
-                Some(s.raw()),
-                s.err().code().map(str::to_owned),
-                s.err().message().map(str::to_owned),
-            ),
-            _ => (self.raw_response(), None, None),
-        };
-        let Some(raw) = raw else {
-            return DeploymentError::new(ErrorCategory::Unknown, format!("{target} failed"))
-                .with_suggestions(["Run with RUST_LOG=debug to see the full source chain"])
-                .with_context(context)
-                .with_cause(self);
+            SdkError::ResponseError(r) => classify_response(r.raw(), Parsed::unreadable()),
+            SdkError::ServiceError(s) => {
+                classify_response(s.raw(), Parsed::sdk(s.err().code(), s.err().message()))
+            }
+            _ => match self.raw_response() {
+                Some(raw) => classify_response(raw, Parsed::NOTHING),
+                None => {
+                    return DeploymentError::new(
+                        ErrorCategory::Unknown,
+                        format!("{target} failed"),
+                    )
+                    .with_suggestions(["Run with RUST_LOG=debug to see the full source chain"])
+                    .with_context(context)
+                    .with_cause(self);
+                }
+            },
         };
         if context.request_id.is_none() {
-            context.request_id = request_id(raw);
+            context.request_id.clone_from(&c.request_id);
         }
-        let retry_after = ["x-amz-retry-after", "retry-after"]
-            .iter()
-            .find_map(|h| strands_retry::aws::parse_retry_after(h, raw.header(h)?));
-        let body = raw.body_bytes().map(String::from_utf8_lossy);
-        let body = body.as_deref().unwrap_or("");
-        let found = match meta_code {
-            Some(c) => Some((c, CodeSource::Sdk)),
-            None => code_from_body(body)
-                .map(|c| (c, CodeSource::Body))
-                .or_else(|| code_from_header(raw).map(|c| (c, CodeSource::Header))),
-        };
-        let message = meta_message
-            .or_else(|| message_from_body(body))
-            .unwrap_or_default();
-        let status = raw.status_code();
-        let e = match found {
-            Some((code, source)) => from_code(&code, source, &message, &target, &context),
-            None => from_status(status, &message, &target, &context),
-        };
-        let e = e.with_context(context);
-        let e = if e.retry_kind().is_retryable() {
-            let kind = e.retry_kind();
-            e.with_retry(kind, retry_after)
-        } else {
-            e
-        };
-        let text = botocore_line(e.aws_code(), &target, &message, status);
-        e.with_cause(AwsCallError {
-            text,
-            source: Box::new(self),
-        })
+        if let Some(id) = &c.extended_request_id {
+            context
+                .additional_info
+                .entry("extended_request_id".to_owned())
+                .or_insert_with(|| id.clone());
+        }
+        let line = botocore_line(&c, &target);
+        from_classification(&c, &target, &context)
+            .with_context(context)
+            .with_cause_shown_as(self, line)
     }
 }
 
-/// The SdkError, with botocore's one-line description as its Display (the
-/// SDK's own Display is one phrase per variant: "service error").
-#[derive(Debug)]
-struct AwsCallError {
-    text: String,
-    source: Box<dyn Error + Send + Sync>,
-}
-
-impl fmt::Display for AwsCallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl Error for AwsCallError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(self.source.as_ref())
-    }
-}
-
-/// `An error occurred (CODE) when calling the OP operation: MESSAGE`.
-fn botocore_line(code: Option<&str>, target: &str, message: &str, status: u16) -> String {
-    let code = code.map_or_else(|| format!("HTTP {status}"), str::to_owned);
-    if message.is_empty() {
-        format!("An error occurred ({code}) when calling {target}")
-    } else {
-        format!("An error occurred ({code}) when calling {target}: {message}")
+/// `An error occurred (CODE) when calling the OP operation (HTTP 404)`:
+/// botocore's words, without the message (the error's own message already
+/// says it; a report says each thing once).
+fn botocore_line(c: &Classification, target: &str) -> String {
+    match &c.code {
+        Some(code) => format!(
+            "An error occurred ({code}) when calling {target} (HTTP {})",
+            c.status
+        ),
+        None => format!(
+            "An error occurred (HTTP {}) when calling {target}",
+            c.status
+        ),
     }
 }
 
@@ -358,112 +268,131 @@ fn target_name(ctx: &ErrorContext) -> String {
     }
 }
 
-fn from_code(
-    code: &str,
-    source: CodeSource,
-    message: &str,
-    target: &str,
-    ctx: &ErrorContext,
-) -> DeploymentError {
-    let from = if source == CodeSource::Sdk {
-        String::new()
-    } else {
-        format!(" [code {code} read from the {}]", source.as_str())
+/// A classified response as a `DeploymentError` (context not yet attached).
+fn from_classification(c: &Classification, target: &str, ctx: &ErrorContext) -> DeploymentError {
+    let message = c.message.as_deref().unwrap_or("");
+    let from = match (&c.code, c.code_source) {
+        (Some(code), Some(src)) if src != CodeSource::Sdk => {
+            format!(" [code {code} read from the {}]", src.as_str())
+        }
+        _ => String::new(),
     };
-    let detail = if message.is_empty() {
-        format!(" ({code} from {target})")
-    } else {
-        format!(": {message}")
-    };
-    match aws_codes::lookup(code, message) {
-        Some(row) => from_row(row, &format!("{}{detail}{from}", row.meaning), ctx),
-        None => {
-            // Not in our table: an AWS service error, retryable when
-            // strands-retry's code table says so.
-            let kind = strands_retry::aws::classify_code(code);
-            DeploymentError::new(
-                ErrorCategory::Aws,
-                format!("{target} failed with {code}{detail}{from}"),
-            )
-            .with_aws_code(code)
-            .with_retry(kind, None)
-            .with_suggestions([
+    let e = match (c.row, c.code.as_deref()) {
+        (Some(row), _) => {
+            let detail = if message.is_empty() {
+                format!(" ({} from {target})", row.code)
+            } else {
+                format!(": {message}")
+            };
+            DeploymentError::new(row.category, format!("{}{detail}{from}", row.meaning))
+                .with_severity(row.severity)
+                .with_aws_code(row.code)
+                .with_suggestions(row.render_suggestions(ctx))
+        }
+        (None, Some(code)) => {
+            let detail = if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            };
+            let mut suggestions = status_suggestions(c, ctx);
+            suggestions.insert(
+                0,
                 format!(
                     "Look up {code} in the {} API reference for {}",
                     ctx.aws_service.as_deref().unwrap_or("service's"),
                     ctx.aws_operation.as_deref().unwrap_or("this operation")
                 ),
-                "Run with RUST_LOG=debug to see the full source chain".to_owned(),
-            ])
+            );
+            DeploymentError::new(
+                c.category,
+                format!(
+                    "{target} failed with {code} (HTTP {}){detail}{from}",
+                    c.status
+                ),
+            )
+            .with_severity(c.severity)
+            .with_aws_code(code)
+            .with_suggestions(suggestions)
         }
-    }
-}
-
-fn from_row(row: &CodeRow, message: &str, ctx: &ErrorContext) -> DeploymentError {
-    DeploymentError::new(row.category, message)
-        .with_severity(row.severity)
-        .with_aws_code(row.code)
-        .with_retry(row.retry, None)
-        .with_suggestions(row.render_suggestions(ctx))
-}
-
-/// No code anywhere: the HTTP status is all we have.
-fn from_status(status: u16, message: &str, target: &str, ctx: &ErrorContext) -> DeploymentError {
-    let head = format!(
-        "HTTP {status} from {target} (no error code in the response; classified by status)"
-    );
-    let text = if message.is_empty() {
-        head
-    } else {
-        format!("{head}: {message}")
+        (None, None) if c.unreadable => DeploymentError::network(format!(
+            "The response from {target} could not be read (HTTP {}, body cut short or garbled)",
+            c.status
+        ))
+        .with_suggestions([
+            "Retry: the body was cut short on the way, which usually passes".to_owned(),
+            "If it persists, check proxies and load balancers between you and the endpoint"
+                .to_owned(),
+        ]),
+        (None, None) => {
+            let head = format!(
+                "HTTP {} from {target} (no error code in the response; classified by status)",
+                c.status
+            );
+            let text = if message.is_empty() {
+                head
+            } else {
+                format!("{head}: {message}")
+            };
+            DeploymentError::new(c.category, text)
+                .with_severity(c.severity)
+                .with_suggestions(status_suggestions(c, ctx))
+        }
     };
+    e.with_retry(c.retry_kind, c.retry_after)
+}
+
+/// What to do when only the status speaks.
+fn status_suggestions(c: &Classification, ctx: &ErrorContext) -> Vec<String> {
     let action = ctx
         .iam_action()
         .unwrap_or_else(|| "the required permission".to_owned());
-    let (category, kind, suggestions): (_, _, Vec<String>) = match status {
-        401 => (
-            ErrorCategory::Credential,
-            RetryKind::Permanent,
-            vec![
-                "Check the credentials: `aws sts get-caller-identity` with the same profile".into(),
-                "Refresh them: `aws sso login`, or `aws configure` for access keys".into(),
-            ],
-        ),
-        403 => (
-            ErrorCategory::Permission,
-            RetryKind::Permanent,
-            vec![
-                "Check the credentials are valid: `aws sts get-caller-identity` with the same profile".into(),
-                format!("Grant `{action}` to the caller, and check SCPs and permission boundaries"),
-            ],
-        ),
-        404 => (
-            ErrorCategory::Validation,
-            RetryKind::Permanent,
-            vec![
-                "Check the resource name or ARN and the region".into(),
-                "Check the endpoint URL: a wrong path also answers 404".into(),
-            ],
-        ),
-        429 => (
-            ErrorCategory::ResourceLimit,
-            RetryKind::Throttling,
-            vec!["Retry with backoff and jitter, and lower the request rate".into()],
-        ),
-        s if s >= 500 => (
-            ErrorCategory::Aws,
-            RetryKind::Transient,
-            vec!["Retry with backoff: the server failed and this usually passes".into()],
-        ),
-        _ => (
-            ErrorCategory::Aws,
-            RetryKind::Permanent,
-            vec!["Run with RUST_LOG=debug to see the response".into()],
-        ),
+    match (c.status, c.retry_kind) {
+        (_, RetryKind::Throttling) => {
+            vec!["Retry with backoff and jitter, and lower the request rate".into()]
+        }
+        (_, RetryKind::Transient) => {
+            vec!["Retry with backoff: the server failed and this usually passes".into()]
+        }
+        (401, _) => vec![
+            "Check the credentials: `aws sts get-caller-identity` with the same profile".into(),
+            "Refresh them: `aws sso login`, or `aws configure` for access keys".into(),
+        ],
+        (403, _) => vec![
+            "Check the credentials are valid: `aws sts get-caller-identity` with the same profile"
+                .into(),
+            format!("Grant `{action}` to the caller, and check SCPs and permission boundaries"),
+        ],
+        (404, _) => vec![
+            "Check the resource name or ARN and the region".into(),
+            "Check the endpoint URL: a wrong path also answers 404".into(),
+        ],
+        _ => vec!["Run with RUST_LOG=debug to see the response".into()],
+    }
+}
+
+/// No response: timed out, unreachable, or refused by the HTTP client.
+fn transport_error(t: TransportFailure, target: &str, context: ErrorContext) -> DeploymentError {
+    let e = match t {
+        TransportFailure::Refused => {
+            DeploymentError::configuration(format!("The request to {target} could not be sent"))
+                .with_suggestions([
+                    "Check the endpoint URL (scheme, host, port) and the region",
+                    "Run with RUST_LOG=debug to see why the HTTP client refused the request",
+                ])
+        }
+        _ => {
+            let what = match t {
+                TransportFailure::TimedOut => "timed out",
+                _ => "could not reach the endpoint",
+            };
+            DeploymentError::network(format!("The request to {target} {what}"))
+                .with_suggestions(network_suggestions(&context))
+        }
     };
-    DeploymentError::new(category, text)
-        .with_retry(kind, None)
-        .with_suggestions(suggestions)
+    e.with_context(context)
+        .with_retry(t.retry_kind(), None)
+        .with_timeout(t == TransportFailure::TimedOut)
 }
 
 fn circuit_open(e: &CircuitError<Infallible>, context: ErrorContext) -> DeploymentError {
@@ -551,105 +480,9 @@ fn find_in_chain<'a, T: Error + 'static>(e: &'a (dyn Error + 'static)) -> Option
     None
 }
 
-fn request_id(raw: &dyn RawResponse) -> Option<String> {
-    ["x-amzn-requestid", "x-amz-request-id"]
-        .iter()
-        .find_map(|h| raw.header(h))
-        .map(str::to_owned)
-        .or_else(|| {
-            let body = String::from_utf8_lossy(raw.body_bytes()?).into_owned();
-            xml_tag(&body, "RequestId")
-        })
-}
-
-/// The AWS error code of a raw error response, read the way
-/// `handle_exception` reads it when the SDK could not: the body's `<Code>`,
-/// JSON `__type` or `code`, then the `x-amzn-ErrorType` header.
-pub fn read_error_code<R: RawResponse + ?Sized>(raw: &R) -> Option<String> {
-    let body = raw.body_bytes().map(String::from_utf8_lossy);
-    code_from_body(body.as_deref().unwrap_or("")).or_else(|| {
-        raw.header("x-amzn-ErrorType")
-            .map(sanitize_code)
-            .filter(|c| !c.is_empty())
-    })
-}
-
-/// The code from an XML `<Code>` element or a JSON `__type` / `code`.
-fn code_from_body(body: &str) -> Option<String> {
-    if let Some(c) = xml_tag(body, "Code") {
-        return Some(c);
-    }
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    ["__type", "code", "Code"]
-        .iter()
-        .find_map(|k| v.get(k)?.as_str())
-        .map(sanitize_code)
-        .filter(|c| !c.is_empty())
-}
-
-fn message_from_body(body: &str) -> Option<String> {
-    if let Some(m) = xml_tag(body, "Message") {
-        return Some(m);
-    }
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    ["message", "Message", "errorMessage"]
-        .iter()
-        .find_map(|k| v.get(k)?.as_str())
-        .map(str::to_owned)
-}
-
-/// `x-amzn-ErrorType: AccessDeniedException:http://internal.amazon.com/...`
-fn code_from_header<R: RawResponse + ?Sized>(raw: &R) -> Option<String> {
-    let c = sanitize_code(raw.header("x-amzn-ErrorType")?);
-    (!c.is_empty()).then_some(c)
-}
-
-/// `aws.protocoltests#FooError:http://…` → `FooError`.
-fn sanitize_code(raw: &str) -> String {
-    let s = raw.split(':').next().unwrap_or(raw);
-    let s = s.rsplit('#').next().unwrap_or(s);
-    s.trim().to_owned()
-}
-
-/// The text of the first `<tag>…</tag>`, if short and plain.
-fn xml_tag(body: &str, tag: &str) -> Option<String> {
-    let open = format!("<{tag}>");
-    let start = body.find(&open)? + open.len();
-    let end = body[start..].find(&format!("</{tag}>"))? + start;
-    let text = body[start..end].trim();
-    (!text.is_empty() && !text.contains('<')).then(|| unescape_xml(text))
-}
-
-fn unescape_xml(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn body_codes() {
-        let xml = "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors><RequestId>abc</RequestId></ErrorResponse>";
-        assert_eq!(code_from_body(xml).as_deref(), Some("InvalidClientTokenId"));
-        assert_eq!(
-            message_from_body(xml).as_deref(),
-            Some("The security token included in the request is invalid.")
-        );
-        assert_eq!(xml_tag(xml, "RequestId").as_deref(), Some("abc"));
-        let json = r#"{"__type":"com.amazonaws.lambda#ResourceNotFoundException:http://x","message":"nope"}"#;
-        assert_eq!(
-            code_from_body(json).as_deref(),
-            Some("ResourceNotFoundException")
-        );
-        assert_eq!(code_from_body(r#"{"code":"Foo"}"#).as_deref(), Some("Foo"));
-        assert_eq!(code_from_body("<html>oops</html>"), None);
-        assert_eq!(code_from_body(""), None);
-    }
 
     #[test]
     fn io_errors_are_network() {
@@ -681,7 +514,11 @@ mod tests {
         let boxed: Box<dyn Error + Send + Sync> = "something odd".into();
         let e = h.handle_exception(boxed, ErrorContext::new());
         assert_eq!(e.category(), ErrorCategory::Unknown);
-        assert!(e.source().is_some());
+        assert!(e.cause().is_some(), "the cause is kept");
+        assert!(
+            e.source().is_none(),
+            "its text is in the message: not said twice"
+        );
         let boxed: Box<dyn Error + Send + Sync> =
             Box::new(CredentialsError::not_loaded("no providers"));
         assert_eq!(

@@ -28,18 +28,23 @@
 //! error_handler().log_error(&e); // one tracing event at the severity's level
 //! ```
 //!
-//! AWS error codes are read through one table, [`aws_codes::CODES`]; an
-//! `SdkError` whose code the SDK could not read is classified from the raw
-//! response (see [`ErrorHandler`]).
+//! One classification for every AWS failure, [`classify_response`]: it
+//! reads every protocol's error shape ([`wire`]), looks the code up in one
+//! table ([`aws_codes::CODES`]) and decides the retry kind in one function
+//! ([`classify::retry_kind`]).
 
 pub mod aws_codes;
 mod category;
+pub mod classify;
 mod context;
 mod deployment_error;
 mod handler;
 pub mod redact;
+pub mod wire;
 
 pub use category::{ErrorCategory, Severity};
+pub use classify::{Classification, Parsed, TransportFailure, classify_response};
 pub use context::ErrorContext;
 pub use deployment_error::{DeploymentError, all_codes};
-pub use handler::{ErrorHandler, IntoDeploymentError, RawResponse, error_handler, read_error_code};
+pub use handler::{ErrorHandler, IntoDeploymentError, error_handler};
+pub use wire::{CodeSource, RawResponse};

@@ -276,7 +276,7 @@ fn check_against_table(e: &DeploymentError, code: &str, msg: &str) {
     assert_eq!(e.aws_code(), Some(code), "{e:?}");
     assert_eq!(e.category(), row.category, "{code}: {e:?}");
     assert_eq!(e.severity(), row.severity, "{code}");
-    assert_eq!(e.retry_kind(), row.retry, "{code}");
+    assert_eq!(e.retry_kind(), row.retry_kind(), "{code}");
     assert_eq!(e.code(), row.diagnostic_code(), "{code}");
     let page = format!("{}.md", row.diagnostic_code().replace("::", "--"));
     assert!(e.url().ends_with(&page), "{}", e.url());
@@ -284,7 +284,7 @@ fn check_against_table(e: &DeploymentError, code: &str, msg: &str) {
     assert!(!e.suggestions().is_empty(), "{code}");
     assert_eq!(
         e.to_dict()["retryable"],
-        serde_json::Value::Bool(row.retry.is_retryable())
+        serde_json::Value::Bool(row.retry_kind().is_retryable())
     );
 }
 

@@ -10,16 +10,25 @@ use std::time::Duration;
 
 /// `(code, kind)`, sorted by code for binary search.
 ///
+/// The one place a code's retry kind is written (strands-errors' code table
+/// overrides it only for rows that depend on the service's message).
+///
 /// Sources: the seed (RequestTimeout, ServiceUnavailable, ThrottlingException,
 /// TooManyRequestsException, RequestLimitExceeded, Throttling, RequestThrottled,
 /// ProvisionedThroughputExceededException, LimitExceededException,
-/// InternalError, InternalFailure, ServiceException); the AWS SDKs'
-/// throttling codes; their transient codes.
+/// InternalError, InternalFailure, ServiceException); botocore's standard
+/// mode throttling and transient lists (`botocore/retries/standard.py`);
+/// STS's `IDPCommunicationError` (botocore retries it for web identity);
+/// Lambda's `ResourceNotReadyException`; the 5xx shapes newer services
+/// model (`InternalServerException`, `ServiceUnavailableException`).
 pub const RETRYABLE_CODES: &[(&str, RetryKind)] = &[
     ("BandwidthLimitExceeded", RetryKind::Throttling),
     ("EC2ThrottledException", RetryKind::Throttling),
+    ("IDPCommunicationError", RetryKind::Transient),
     ("InternalError", RetryKind::Transient),
     ("InternalFailure", RetryKind::Transient),
+    ("InternalServerError", RetryKind::Transient),
+    ("InternalServerException", RetryKind::Transient),
     ("LimitExceededException", RetryKind::Throttling),
     ("PriorRequestNotComplete", RetryKind::Throttling),
     (
@@ -31,8 +40,10 @@ pub const RETRYABLE_CODES: &[(&str, RetryKind)] = &[
     ("RequestThrottledException", RetryKind::Throttling),
     ("RequestTimeout", RetryKind::Transient),
     ("RequestTimeoutException", RetryKind::Transient),
+    ("ResourceNotReadyException", RetryKind::Transient),
     ("ServiceException", RetryKind::Transient),
     ("ServiceUnavailable", RetryKind::Transient),
+    ("ServiceUnavailableException", RetryKind::Transient),
     ("SlowDown", RetryKind::Throttling),
     ("ThrottledException", RetryKind::Throttling),
     ("Throttling", RetryKind::Throttling),
@@ -53,12 +64,20 @@ pub fn is_retryable_code(code: &str) -> bool {
     classify_code(code).is_retryable()
 }
 
-/// The kind of an HTTP status: 429 throttling; 500, 502, 503, 504
-/// transient; everything else permanent.
+/// The kind of an HTTP status, for a response whose code no table knows:
+/// 429 throttling; every 5xx transient except 501 (Not Implemented) and
+/// 505 (HTTP Version Not Supported), which say the request itself will
+/// never work; everything else permanent.
+///
+/// The AWS SDKs retry only 500, 502, 503 and 504. We also retry the rest
+/// of the 5xx range (507, 509, 598 …) that proxies and load balancers in
+/// front of a service answer while it is unwell: a deliberate difference,
+/// bounded by the retry budget (ARCHITECTURE.md, "Where we differ").
 pub const fn classify_status(status: u16) -> RetryKind {
     match status {
         429 => RetryKind::Throttling,
-        500 | 502 | 503 | 504 => RetryKind::Transient,
+        501 | 505 => RetryKind::Permanent,
+        500..=599 => RetryKind::Transient,
         _ => RetryKind::Permanent,
     }
 }
@@ -147,8 +166,8 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(classify_status(429), RetryKind::Throttling);
-        for s in [500, 502, 503, 504] {
-            assert_eq!(classify_status(s), RetryKind::Transient);
+        for s in [500, 502, 503, 504, 507, 509, 599] {
+            assert_eq!(classify_status(s), RetryKind::Transient, "{s}");
         }
         for s in [200, 400, 401, 403, 404, 409, 501, 505] {
             assert_eq!(classify_status(s), RetryKind::Permanent, "{s}");

@@ -576,13 +576,18 @@ impl RetryStrategy {
                 error: error.as_error(),
             });
         }
+        // The error's text is not logged: strands-retry cannot redact it
+        // (redaction lives in strands-errors, above this crate), and an
+        // io::Error or a presigned URL may carry a secret. The kind, the
+        // attempt and the delay say what the loop did; a `DeploymentError`
+        // (already redacted) reaches `notify` and `log_error` for the rest.
         tracing::info!(
             target: "strands_retry",
             attempt = run.retries,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             kind = kind.as_str(),
-            "retrying after error: {}",
-            error.as_error()
+            "retrying after a {} error",
+            kind.as_str()
         );
         Decision::Retry(delay)
     }
