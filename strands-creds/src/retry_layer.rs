@@ -267,3 +267,127 @@ pub(crate) fn attempt_verdict(
     let c = classify_response(raw, parsed);
     Some((c.retry_kind, c.retry_after))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The three paths that decide about an AWS failure, the handler's
+    //! `DeploymentError`, this layer's classifier and the breaker's
+    //! accounting, agree on every table row and a grid of statuses.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use aws_smithy_runtime_api::client::interceptors::context::Input;
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_runtime_api::client::retries::classifiers::RetryReason;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+    use strands_errors::{ErrorContext, aws_codes, error_handler};
+
+    const STATUSES: &[u16] = &[
+        400, 401, 403, 404, 408, 409, 413, 429, 500, 501, 502, 503, 504, 505, 507, 509, 599,
+    ];
+
+    fn response(status: u16, code: Option<&str>, message: &str) -> Response {
+        let body = match code {
+            Some(c) => serde_json::json!({ "__type": c, "message": message }).to_string(),
+            None => String::new(),
+        };
+        let mut r = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+        if let Some(c) = code {
+            r.headers_mut().insert("x-amzn-ErrorType", c.to_owned());
+        }
+        r
+    }
+
+    fn meta(code: Option<&str>, message: &str) -> ErrorMetadata {
+        let mut b = ErrorMetadata::builder().message(message);
+        if let Some(c) = code {
+            b = b.code(c);
+        }
+        b.build()
+    }
+
+    /// The verdicts of the three paths for one response.
+    fn verdicts(status: u16, code: Option<&str>, message: &str) -> (RetryKind, RetryKind, bool) {
+        let err = SdkError::service_error(meta(code, message), response(status, code, message));
+        let handler = error_handler()
+            .handle_exception(err, ErrorContext::new())
+            .retry_kind();
+
+        let mut ctx = InterceptorContext::new(Input::doesnt_matter());
+        ctx.set_response(response(status, code, message));
+        ctx.set_output_or_error(Err(OrchestratorError::operation(Error::erase(meta(
+            code, message,
+        )))));
+        let classifier = StrandsClassifier {
+            max_delay: Duration::from_secs(20),
+        };
+        let layer = match classifier.classify_retry(&ctx) {
+            RetryAction::RetryIndicated(RetryReason::RetryableError { kind, .. }) => match kind {
+                ErrorKind::ThrottlingError => RetryKind::Throttling,
+                _ => RetryKind::Transient,
+            },
+            _ => RetryKind::Permanent,
+        };
+        let breaker = attempt_failed(&FinalizerInterceptorContextRef::from(&ctx));
+        (handler, layer, breaker)
+    }
+
+    #[test]
+    fn handler_classifier_and_breaker_agree_on_every_row_and_status() {
+        let mut cases: Vec<(Option<&str>, &str)> = aws_codes::CODES
+            .iter()
+            .map(|r| (Some(r.code), r.when.unwrap_or("")))
+            .collect();
+        cases.extend([(Some("FooError"), ""), (Some("1"), "msg"), (None, "")]);
+        let mut checked = 0;
+        for (code, message) in cases {
+            for &status in STATUSES {
+                let (handler, layer, breaker) = verdicts(status, code, message);
+                assert_eq!(handler, layer, "{code:?} {status} {message:?}");
+                assert_eq!(
+                    breaker,
+                    handler.is_retryable(),
+                    "breaker: {code:?} {status} {message:?}"
+                );
+                // ... and all three follow the one decision.
+                assert_eq!(
+                    handler,
+                    strands_errors::classify::retry_kind(code, message, status),
+                    "{code:?} {status}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn the_issue_s_disagreements_are_gone() {
+        // A 5xx with a code no table knows: transient everywhere.
+        assert_eq!(
+            verdicts(500, Some("FooError"), ""),
+            (RetryKind::Transient, RetryKind::Transient, true)
+        );
+        // A 429 with an unknown code: throttling everywhere.
+        assert_eq!(
+            verdicts(429, Some("FooError"), ""),
+            (RetryKind::Throttling, RetryKind::Throttling, true)
+        );
+        // Lambda's "update in progress" conflict: transient on the SDK
+        // path too (it used to be forbidden there).
+        assert_eq!(
+            verdicts(
+                409,
+                Some("ResourceConflictException"),
+                "An update is in progress for resource: arn:aws:lambda:us-east-1:1:function:f"
+            ),
+            (RetryKind::Transient, RetryKind::Transient, true)
+        );
+        assert_eq!(
+            verdicts(404, Some("ResourceNotFoundException"), "nope"),
+            (RetryKind::Permanent, RetryKind::Permanent, false)
+        );
+    }
+}

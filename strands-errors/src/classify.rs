@@ -105,8 +105,16 @@ pub struct Classification {
 pub fn classify_response<R: RawResponse + ?Sized>(raw: &R, parsed: Parsed<'_>) -> Classification {
     let status = raw.status_code();
     let facts = wire::read(raw);
+    // Some SDKs take the first part of a malformed `x-amzn-query-error`
+    // (`Code;Sender;400`) as the code; botocore ignores the header then,
+    // and so do we: the body's code wins over such an SDK code.
+    let malformed_query = raw
+        .header("x-amzn-query-error")
+        .filter(|v| v.split(';').count() != 2)
+        .map(|v| v.split(';').next().unwrap_or(v).trim());
     let sdk_code = parsed
         .code
+        .filter(|c| malformed_query.is_none_or(|q| q != c.trim()))
         .and_then(wire::clean_code)
         .map(|c| (c, CodeSource::Sdk));
     // The query-compatibility header names the code the service documents

@@ -396,8 +396,12 @@ fn redact_context(mut c: ErrorContext) -> ErrorContext {
     r(&mut c.aws_service);
     r(&mut c.aws_operation);
     r(&mut c.request_id);
-    for v in c.additional_info.values_mut() {
-        *v = clean(v);
+    for (k, v) in &mut c.additional_info {
+        *v = if k == "extended_request_id" {
+            crate::redact::clean_extended_request_id(v)
+        } else {
+            clean(v)
+        };
     }
     c
 }

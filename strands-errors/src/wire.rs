@@ -105,9 +105,14 @@ pub(crate) fn read<R: RawResponse + ?Sized>(raw: &R) -> WireFacts {
             ..BodyFacts::default()
         }
     };
-    let query = raw
-        .header("x-amzn-query-error")
-        .and_then(|v| clean_code(v.split(';').next().unwrap_or(v)));
+    // `Code;Sender`: exactly two parts, as botocore reads it; anything
+    // else is ignored.
+    let query =
+        raw.header("x-amzn-query-error")
+            .and_then(|v| match v.split(';').collect::<Vec<_>>()[..] {
+                [code, _kind] => clean_code(code),
+                _ => None,
+            });
     let header = raw.header("x-amzn-ErrorType").and_then(clean_code);
     let code = query
         .map(|c| (c, CodeSource::QueryErrorHeader))
@@ -148,6 +153,7 @@ fn read_xml(body: &str) -> BodyFacts {
     let mut path: Vec<&str> = Vec::new();
     let mut root: Option<&str> = None;
     let mut text = String::new();
+    let mut first_text = None;
     for token in Tokenizer::from(body) {
         let Ok(token) = token else { break };
         match token {
@@ -159,7 +165,12 @@ fn read_xml(body: &str) -> BodyFacts {
                 path.push(name);
                 text.clear();
             }
-            Token::Text { text: t } => text.push_str(t.as_str()),
+            Token::Text { text: t } => {
+                if first_text.is_none() {
+                    first_text = clean_message(&unescape_xml(t.as_str()));
+                }
+                text.push_str(t.as_str());
+            }
             Token::Cdata { text: t, .. } => text.push_str(t.as_str()),
             Token::ElementEnd { end, .. } => match end {
                 ElementEnd::Open => {}
@@ -185,9 +196,10 @@ fn read_xml(body: &str) -> BodyFacts {
     {
         out.code = clean_code(r);
     }
-    // An HTML page from a proxy: its title is the message.
+    // An HTML page from a proxy: its title, else its first text, is the
+    // message.
     if out.message.is_none() && root.is_some_and(|r| r.eq_ignore_ascii_case("html")) {
-        out.message = html_title(body);
+        out.message = html_title(body).or(first_text);
     }
     out
 }
@@ -212,11 +224,10 @@ fn take_xml_field(out: &mut BodyFacts, name: &str, raw_text: &str) {
 }
 
 /// An error code names a shape: letters, digits, `.`, `_`, `-` (EC2's
-/// `InvalidInstanceID.Malformed`), starting with a letter.
+/// `InvalidInstanceID.Malformed`; SimpleDB answers `1`).
 fn looks_like_code(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 fn html_title(body: &str) -> Option<String> {
