@@ -259,12 +259,7 @@ pub(crate) fn attempt_verdict(
     let Some(raw) = response else {
         return Some((RetryKind::Permanent, None));
     };
-    let parsed = if err.is_response_error() {
-        Parsed::unreadable()
-    } else {
-        Parsed::NOTHING
-    };
-    let c = classify_response(raw, parsed);
+    let c = classify_response(raw, Parsed::NOTHING);
     Some((c.retry_kind, c.retry_after))
 }
 

@@ -36,9 +36,6 @@ pub struct Parsed<'a> {
     pub code: Option<&'a str>,
     /// The message it read.
     pub message: Option<&'a str>,
-    /// The SDK could not read the response at all (`SdkError::ResponseError`):
-    /// for a 2xx that means a body cut short or garbled on the way.
-    pub unreadable: bool,
 }
 
 impl<'a> Parsed<'a> {
@@ -46,25 +43,11 @@ impl<'a> Parsed<'a> {
     pub const NOTHING: Self = Self {
         code: None,
         message: None,
-        unreadable: false,
     };
 
     /// The SDK's code and message.
     pub const fn sdk(code: Option<&'a str>, message: Option<&'a str>) -> Self {
-        Self {
-            code,
-            message,
-            unreadable: false,
-        }
-    }
-
-    /// The SDK received the response but could not read it.
-    pub const fn unreadable() -> Self {
-        Self {
-            code: None,
-            message: None,
-            unreadable: true,
-        }
+        Self { code, message }
     }
 }
 
@@ -105,6 +88,7 @@ pub struct Classification {
 pub fn classify_response<R: RawResponse + ?Sized>(raw: &R, parsed: Parsed<'_>) -> Classification {
     let status = raw.status_code();
     let facts = wire::read(raw);
+    let success = (200..300).contains(&status);
     // Some SDKs take the first part of a malformed `x-amzn-query-error`
     // (`Code;Sender;400`) as the code; botocore ignores the header then,
     // and so do we: the body's code wins over such an SDK code.
@@ -127,12 +111,17 @@ pub fn classify_response<R: RawResponse + ?Sized>(raw: &R, parsed: Parsed<'_>) -
             None => (None, None),
         },
     };
+    // A 2xx that reached an error path without a code is a success body
+    // the SDK could not read (cut short or garbled): `ResponseError`, or
+    // an unhandled service error from the output parser. (S3's "200 with
+    // an <Error> body" has a code and is classified by it.)
+    let unreadable = success && code.is_none();
     let message = parsed
         .message
         .and_then(wire::clean_message)
-        .or(facts.message);
+        .or(facts.message)
+        .filter(|_| !unreadable);
     let msg = message.as_deref().unwrap_or("");
-    let unreadable = parsed.unreadable && (200..300).contains(&status) && code.is_none();
     let row = code.as_deref().and_then(|c| aws_codes::lookup(c, msg));
     let retry_kind = if unreadable {
         RetryKind::Transient

@@ -210,7 +210,7 @@ where
                 .with_context(context)
                 .with_cause(self);
             }
-            SdkError::ResponseError(r) => classify_response(r.raw(), Parsed::unreadable()),
+            SdkError::ResponseError(r) => classify_response(r.raw(), Parsed::NOTHING),
             SdkError::ServiceError(s) => {
                 classify_response(s.raw(), Parsed::sdk(s.err().code(), s.err().message()))
             }

@@ -190,6 +190,8 @@ fn read_xml(body: &str) -> BodyFacts {
         && let Some(r) = root.filter(|r| {
             // A root that names the error is a modelled shape: CamelCase.
             !XML_WRAPPERS.contains(r)
+                && !r.ends_with("Result")
+                && !r.ends_with("Response")
                 && r.starts_with(|c: char| c.is_ascii_uppercase())
                 && looks_like_code(r)
         })

@@ -273,3 +273,118 @@ async fn every_published_error_response_is_read_and_classified() {
         failures.join("\n")
     );
 }
+
+/// One response served to one client, classified.
+async fn serve(client: &str, status: u16, headers: &[(&str, &str)], body: &str) -> DeploymentError {
+    let server = MockServer::start().await;
+    let mut t = ResponseTemplate::new(status).set_body_string(body.to_owned());
+    for (k, v) in headers {
+        t = t.insert_header(*k, *v);
+    }
+    Mock::given(any()).respond_with(t).mount(&server).await;
+    call(client, &server.uri()).await
+}
+
+/// Shapes real services send that no suite above holds, each served to a
+/// real client: the SDK cannot read them, the raw-response reader can.
+#[tokio::test]
+async fn shapes_outside_the_suites() {
+    // Route 53 names the error by its root element.
+    let e = serve(
+        "s3",
+        400,
+        &[("content-type", "text/xml")],
+        "<?xml version=\"1.0\"?>\n<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to create resource record set duplicate.example.com. type A, but it already exists</Message></Messages><RequestId>b25f48e8-84fd-11e6-80d9-574e0c4664cb</RequestId></InvalidChangeBatch>",
+    )
+    .await;
+    assert_eq!(e.aws_code(), Some("InvalidChangeBatch"), "{e:?}");
+    assert!(e.message().contains("already exists"), "{e:?}");
+    assert_eq!(
+        e.context().request_id.as_deref(),
+        Some("b25f48e8-84fd-11e6-80d9-574e0c4664cb")
+    );
+    // A 502 whose body is only a root element.
+    let e = serve(
+        "lambda",
+        502,
+        &[],
+        "<ServiceUnavailableException><Message>Service unavailable</Message></ServiceUnavailableException>",
+    )
+    .await;
+    assert_eq!(e.aws_code(), Some("ServiceUnavailableException"), "{e:?}");
+    assert_eq!(e.retry_kind().as_str(), "transient");
+    // XML from the front door of a JSON service.
+    let e = serve(
+        "logs",
+        403,
+        &[],
+        "<UnrecognizedClientException>\n  <Message>The security token included in the request is invalid.</Message>\n</UnrecognizedClientException>",
+    )
+    .await;
+    assert_eq!(e.aws_code(), Some("UnrecognizedClientException"), "{e:?}");
+    assert_eq!(e.category().as_str(), "credential");
+    // A 200 from S3 whose body was cut mid-XML: a transient failure. (Cut
+    // between two elements, aws-sdk-s3's lenient reader returns a partial
+    // success instead, which no error handler sees; cut inside a value,
+    // as here, the SDK fails to read it.)
+    let e = serve(
+        "s3",
+        200,
+        &[("content-type", "application/xml")],
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner><ID>bcaf1ffd86f4</ID></Owner><Buckets><Bucket><Name>artifacts</Name><CreationDate>2026-11-2",
+    )
+    .await;
+    assert_eq!(e.retry_kind().as_str(), "transient", "{e:?}");
+    assert_eq!(e.category().as_str(), "network", "{e:?}");
+    // Clock skew and the other modelled auth errors are credential errors.
+    for code in [
+        "RequestTimeTooSkewed",
+        "InvalidSignatureException",
+        "MissingAuthenticationTokenException",
+        "ExpiredTokenException",
+        "UnrecognizedClientException",
+    ] {
+        let body = format!(r#"{{"__type":"{code}","message":"m"}}"#);
+        let e = serve("lambda", 403, &[("x-amzn-ErrorType", code)], &body).await;
+        assert_eq!(e.category().as_str(), "credential", "{code}: {e:?}");
+        assert!(!e.suggestions().is_empty());
+    }
+}
+
+/// The report of one Lambda error says the service's message once (it
+/// used to say it four times: the botocore line, "service error", and the
+/// SDK's own two links).
+#[tokio::test]
+async fn the_report_says_each_thing_once() {
+    let msg = "Function not found: arn:aws:lambda:us-east-1:123456789012:function:my-fn";
+    let body = format!(r#"{{"Type":"User","message":"{msg}"}}"#);
+    let e = serve(
+        "lambda",
+        404,
+        &[
+            ("x-amzn-ErrorType", "ResourceNotFoundException"),
+            ("x-amzn-RequestId", "7f0b3c1e-0000-4000-8000-000000000001"),
+        ],
+        &body,
+    )
+    .await;
+    let report = strands_testkit::render_report(&e);
+    let folded = report.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(folded.matches("Function not found").count(), 1, "{report}");
+    assert!(!report.contains("service error"), "{report}");
+    insta::assert_snapshot!(report);
+}
+
+/// What is read and kept is bounded, whatever the server sends.
+#[tokio::test]
+async fn hostile_sizes_are_bounded() {
+    let huge = "x".repeat(4 << 20);
+    let body = format!(r#"{{"__type":"ValidationException","message":"{huge}"}}"#);
+    let e = serve("lambda", 400, &[], &body).await;
+    assert!(e.message().len() < 8 * 1024, "{}", e.message().len());
+    assert!(e.to_user_message().len() < 16 * 1024);
+    let base64ish = "QUJD".repeat(400_000);
+    let e = serve("sts", 500, &[], &base64ish).await;
+    assert!(e.message().len() < 8 * 1024);
+    assert_eq!(e.retry_kind().as_str(), "transient");
+}
