@@ -124,6 +124,18 @@ const PAIRS: &[Pair] = &[
         "validate_credentials/sts_round_trip",
         Goal::Ratio(1.0 / 1000.0),
     ),
+    pair(
+        "handle_exception on a throttled call / SDK DisplayErrorContext",
+        "error_path/handle_exception_throttling",
+        "error_path/sdk_display_error_context",
+        Goal::Info,
+    ),
+    Pair {
+        path: "classify_response on a throttled call (absolute)",
+        ours: "error_path/classify_response_throttling",
+        peer: None,
+        goal: Goal::Info,
+    },
     Pair {
         path: "breaker open rejection (absolute)",
         ours: "breaker_open_rejection/strands",
