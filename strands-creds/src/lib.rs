@@ -24,10 +24,12 @@
 //! client cache, failover), `assume_role.rs` (the role config and MFA token
 //! sources), `role_provider.rs` (AssumeRole with single-flight refresh),
 //! `retry_layer.rs` (the strands policy on the SDK's retry levers),
-//! `region.rs` (region names), `error.rs` (the codes of local checks).
+//! `credentials_cache.rs` (one fetch per credentials lifetime), `region.rs`
+//! (region names), `error.rs` (the codes of local checks).
 
 mod assume_role;
 mod client;
+mod credentials_cache;
 mod error;
 mod identity;
 mod manager;

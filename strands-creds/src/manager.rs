@@ -23,6 +23,7 @@
 
 use crate::assume_role::AssumeRoleConfig;
 use crate::client::ManagedClient;
+use crate::credentials_cache::CredentialsCache;
 use crate::error::CredsError;
 use crate::identity::CallerIdentity;
 use crate::region::check_region;
@@ -301,6 +302,24 @@ impl AwsClientManagerBuilder {
             loader = loader.credentials_provider(provider);
         }
         let base = loader.load().await;
+        // One fetch per credentials lifetime: this cache is the clients'
+        // provider and where validate_credentials reads the expiry.
+        let describe = match &self.profile {
+            Some(p) => format!("profile `{p}`"),
+            None if self.credentials_provider.is_some() => "the given credentials provider".into(),
+            None => "the default credential chain".into(),
+        };
+        let cache = base
+            .credentials_provider()
+            .map(|p| CredentialsCache::new(p, describe));
+        let base = match &cache {
+            None => base,
+            Some(c) => base
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(c.clone()))
+                .identity_cache(IdentityCache::no_cache())
+                .build(),
+        };
         let role = self.assume_role.clone().map(|cfg| {
             let sts = <aws_sdk_sts::Client as ManagedClient>::build(&base, layer);
             RoleProvider::new(sts, cfg)
@@ -318,6 +337,7 @@ impl AwsClientManagerBuilder {
             name: region.to_owned(),
             config,
             role,
+            cache,
         }
     }
 }
@@ -408,6 +428,8 @@ struct RegionState {
     name: String,
     config: SdkConfig,
     role: Option<RoleProvider>,
+    /// The source credentials, fetched once per lifetime.
+    cache: Option<CredentialsCache>,
 }
 
 struct CachedIdentity {
@@ -540,12 +562,12 @@ impl AwsClientManager {
         let epoch = self.inner.epoch.load(Ordering::Acquire);
         let (identity, idx) = self.get_caller_identity().await?;
         let state = &self.inner.regions[idx];
-        let expires = match &state.role {
-            Some(r) => r.session().await.map(|(_, e)| e),
-            None => match state.config.credentials_provider() {
-                Some(p) => p.provide_credentials().await.ok().and_then(|c| c.expiry()),
-                None => None,
-            },
+        // The expiry of the credentials the call just used: read from the
+        // cache that served them, never a second fetch.
+        let expires = match (&state.role, &state.cache) {
+            (Some(r), _) => r.session().await.map(|(_, e)| e),
+            (None, Some(c)) => c.expiry().await,
+            (None, None) => None,
         };
         *cache = Some(CachedIdentity {
             identity: identity.clone(),

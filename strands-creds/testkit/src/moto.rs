@@ -73,6 +73,7 @@ fn workspace_root() -> PathBuf {
 #[derive(Debug, Clone, Default)]
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct MotoBuilder {
+    record: bool,
     auth: bool,
     account_id: Option<String>,
     lambda_docker: bool,
@@ -84,6 +85,13 @@ impl MotoBuilder {
     /// signatures and IAM policies, so tests get real auth errors.
     pub fn auth_mode(mut self, on: bool) -> Self {
         self.auth = on;
+        self
+    }
+
+    /// Record every request (`MOTO_ENABLE_RECORDING`), for
+    /// [`MotoServer::recorded_actions`]: what reached the server, asserted.
+    pub fn record(mut self, on: bool) -> Self {
+        self.record = on;
         self
     }
 
@@ -138,12 +146,19 @@ impl MotoBuilder {
         if let Some(id) = &self.account_id {
             cmd.env("MOTO_ACCOUNT_ID", id);
         }
+        let record_path = log_dir.join(format!("moto-{port}.rec"));
+        if self.record {
+            let _ = std::fs::remove_file(&record_path);
+            cmd.env("MOTO_ENABLE_RECORDING", "True")
+                .env("MOTO_RECORDER_FILEPATH", &record_path);
+        }
         let child = cmd.spawn()?;
         let mut server = MotoServer {
             child,
             port,
             endpoint: format!("http://127.0.0.1:{port}"),
             log_path,
+            record_path,
         };
         server.wait_ready()?;
         if !self.lambda_docker {
@@ -175,6 +190,7 @@ pub struct MotoServer {
     port: u16,
     endpoint: String,
     log_path: PathBuf,
+    record_path: PathBuf,
 }
 
 impl MotoServer {
@@ -201,6 +217,44 @@ impl MotoServer {
     /// The process id, for tests that check the process is gone.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The query-protocol actions that reached the server, in order
+    /// (`AssumeRole`, `GetCallerIdentity`), from its recording (start it
+    /// with [`MotoBuilder::record`]). JSON-protocol calls are listed by
+    /// their `X-Amz-Target` (`AWSLambda.GetFunction` style) when present.
+    pub fn recorded_actions(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.record_path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| {
+                let body = v.get("body")?.as_str().unwrap_or_default();
+                let body =
+                    if v.get("body_encoded").and_then(serde_json::Value::as_bool) == Some(true) {
+                        String::from_utf8(aws_smithy_types::base64::decode(body).ok()?).ok()?
+                    } else {
+                        body.to_owned()
+                    };
+                let action = body
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .map(str::to_owned);
+                action.or_else(|| {
+                    let h = v.get("headers")?.as_object()?;
+                    h.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                        .and_then(|(_, t)| t.as_str().map(str::to_owned))
+                })
+            })
+            .collect()
+    }
+
+    /// How many times `action` reached the server.
+    pub fn count_action(&self, action: &str) -> usize {
+        self.recorded_actions()
+            .iter()
+            .filter(|a| a.as_str() == action)
+            .count()
     }
 
     /// Clear all of moto's state (`POST /moto-api/reset`).

@@ -1,0 +1,154 @@
+//! One credential fetch per credentials lifetime, per manager.
+//!
+//! The manager's clients and `validate_credentials` (which needs the
+//! expiry) read credentials through this one provider; it is the cache, so
+//! the SDK's identity cache is switched off behind it. It used to be two
+//! caches and a bypass: `validate_credentials` asked the raw provider again
+//! for the expiry, which ran a `credential_process` twice per start, called
+//! AssumeRole twice for a role profile and four times for a two-hop chain.
+//!
+//! Single flight, as in the role provider: fresh credentials are served
+//! under a read lock; a stale read takes the fetch mutex, checks again, and
+//! only then asks the inner provider. Credentials are refreshed
+//! [`REFRESH_AHEAD`] before they expire; credentials without an expiry
+//! (static keys) are fetched once. A fetch is bounded by
+//! [`FETCH_TIMEOUT`]: a hung `credential_process` becomes an error that
+//! names the source, not a wait forever.
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{
+    self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError,
+};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+use strands_errors::DeploymentError;
+use tokio::sync::{Mutex, RwLock};
+
+/// How long before expiry credentials are fetched again (the AWS SDKs'
+/// identity caches use a few minutes of buffer too).
+pub(crate) const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+
+/// The longest one fetch may take (a `credential_process`, SSO, the
+/// container endpoint, instance metadata): 30 s, the same order as the
+/// AWS CLI's own patience, and far above a healthy source's milliseconds.
+pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Inner {
+    source: SharedCredentialsProvider,
+    /// "profile `dev`", "the default chain": named in every error.
+    describe: String,
+    current: RwLock<Option<Credentials>>,
+    fetch: Mutex<()>,
+    fetches: AtomicU64,
+}
+
+/// Credentials from `source`, fetched once per lifetime.
+#[derive(Clone)]
+pub(crate) struct CredentialsCache {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for CredentialsCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialsCache")
+            .field("source", &self.inner.describe)
+            .field("fetches", &self.fetches())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CredentialsCache {
+    pub(crate) fn new(source: SharedCredentialsProvider, describe: impl Into<String>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                source,
+                describe: describe.into(),
+                current: RwLock::new(None),
+                fetch: Mutex::new(()),
+                fetches: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Fetches made so far.
+    pub(crate) fn fetches(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    /// The expiry of the credentials held now, without fetching.
+    pub(crate) async fn expiry(&self) -> Option<SystemTime> {
+        self.inner
+            .current
+            .read()
+            .await
+            .as_ref()
+            .and_then(Credentials::expiry)
+    }
+
+    async fn fresh(&self) -> Option<Credentials> {
+        let c = self.inner.current.read().await;
+        let c = c.as_ref()?;
+        let fresh = c.expiry().is_none_or(|e| {
+            e.checked_sub(REFRESH_AHEAD)
+                .is_some_and(|at| SystemTime::now() < at)
+        });
+        fresh.then(|| c.clone())
+    }
+
+    /// Credentials, fetched in a single flight when due.
+    pub(crate) async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        if let Some(c) = self.fresh().await {
+            return Ok(c);
+        }
+        let _flight = self.inner.fetch.lock().await;
+        if let Some(c) = self.fresh().await {
+            return Ok(c);
+        }
+        self.inner.fetches.fetch_add(1, Ordering::Relaxed);
+        let fetched =
+            tokio::time::timeout(FETCH_TIMEOUT, self.inner.source.provide_credentials()).await;
+        let c = match fetched {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                return Err(CredentialsError::provider_timed_out(FETCH_TIMEOUT).or_named(
+                    DeploymentError::credential(format!(
+                        "The credential source ({}) did not answer within {} s",
+                        self.inner.describe,
+                        FETCH_TIMEOUT.as_secs()
+                    ))
+                    .with_code("credentials_timeout")
+                    .with_suggestions([
+                        "If it runs a credential_process, run that command by hand: it must print JSON and exit",
+                        "For SSO: run `aws sso login` with the same profile; for a container or instance role, check its endpoint",
+                    ]),
+                ));
+            }
+        };
+        *self.inner.current.write().await = Some(c.clone());
+        Ok(c)
+    }
+}
+
+/// Carry a strands diagnostic through the SDK's credentials error (the
+/// handler finds it in the chain and keeps its words).
+trait OrNamed {
+    fn or_named(self, named: DeploymentError) -> CredentialsError;
+}
+
+impl OrNamed for CredentialsError {
+    fn or_named(self, named: DeploymentError) -> CredentialsError {
+        CredentialsError::provider_error(named.with_cause(self))
+    }
+}
+
+impl ProvideCredentials for CredentialsCache {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(self.credentials())
+    }
+}
