@@ -8,6 +8,7 @@ use strands_errors::DeploymentError;
 /// Every diagnostic code strands-creds produces itself.
 pub const CODES: &[&str] = &[
     "strands::configuration::unknown_profile",
+    "strands::configuration::invalid_profile",
     "strands::configuration::invalid_region",
     "strands::configuration::invalid_endpoint_url",
     "strands::configuration::no_role_configured",
@@ -36,6 +37,13 @@ pub(crate) enum CredsError {
         why: &'static str,
     },
     NoRoleConfigured,
+    /// A profile strands cannot use as written (a role chain's loop, a
+    /// missing source, a bad value), found before any request.
+    InvalidProfile {
+        profile: String,
+        why: String,
+        help: String,
+    },
     InvalidRoleArn {
         arn: String,
         why: String,
@@ -113,6 +121,14 @@ impl From<CredsError> for DeploymentError {
                         "Give an absolute URL with scheme and host, e.g. http://127.0.0.1:5000 or https://sts.us-east-1.amazonaws.com",
                     ])
             }
+            E::InvalidProfile { profile, why, help } => {
+                DeploymentError::configuration(format!("AWS profile `{profile}` cannot be used: {why}"))
+                    .with_code("invalid_profile")
+                    .with_suggestions([
+                        help,
+                        "Profiles live in ~/.aws/config and ~/.aws/credentials; AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE move them".to_owned(),
+                    ])
+            }
             E::NoRoleConfigured => DeploymentError::configuration(
                 "assume_role() was called but the manager has no role configured",
             )
@@ -151,12 +167,18 @@ impl From<CredsError> for DeploymentError {
             .with_code("invalid_mfa_serial")
             .with_suggestions(["Find it with `aws iam list-mfa-devices --query MFADevices[].SerialNumber`"]),
             E::MfaTokenUnavailable { role_arn, cause } => {
+                // The source's own words say why (a profile's source names
+                // the profile and the serial): they lead the message.
+                let why = cause
+                    .as_ref()
+                    .map(|c| format!(": {c}"))
+                    .unwrap_or_default();
                 let e = DeploymentError::credential(format!(
-                    "Assuming {role_arn} needs an MFA code and none was available"
+                    "Assuming {role_arn} needs an MFA code and none was available{why}"
                 ))
                 .with_code("mfa_token_unavailable")
                 .with_suggestions([
-                    "Give AssumeRoleConfig an MFA token source: .mfa_token(|| async { ... }) or MfaToken::prompt()",
+                    "Give the MFA source: AssumeRoleConfig::mfa_token(..) for a role in code, AwsClientManagerBuilder::mfa_token(..) for a role profile; MfaToken::prompt() asks on the terminal",
                     "Sessions with MFA cannot refresh on their own: when one expires, a new code is needed",
                 ]);
                 match cause {
@@ -195,6 +217,12 @@ mod tests {
             }
             .into(),
             CredsError::NoRoleConfigured.into(),
+            CredsError::InvalidProfile {
+                profile: "p".into(),
+                why: "loops".into(),
+                help: "fix it".into(),
+            }
+            .into(),
             CredsError::InvalidRoleArn {
                 arn: "x".into(),
                 why: "bad".into(),

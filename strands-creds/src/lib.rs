@@ -34,6 +34,7 @@ mod error;
 mod identity;
 mod manager;
 mod preflight;
+mod profile_role;
 mod region;
 mod retry_layer;
 mod role_provider;

@@ -22,10 +22,12 @@
 //! callers (a semaphore or a `buffer_unordered(n)`).
 
 use crate::assume_role::AssumeRoleConfig;
+use crate::assume_role::MfaTokenSource;
 use crate::client::ManagedClient;
 use crate::credentials_cache::CredentialsCache;
 use crate::error::CredsError;
 use crate::identity::CallerIdentity;
+use crate::profile_role::{self, RolePlan};
 use crate::region::check_region;
 use crate::retry_layer::RetryLayer;
 use crate::role_provider::RoleProvider;
@@ -66,6 +68,9 @@ pub struct AwsClientManagerBuilder {
     credentials_provider: Option<SharedCredentialsProvider>,
     attempt_timeout: Option<Duration>,
     operation_timeout: Option<Duration>,
+    mfa_token: Option<Arc<dyn MfaTokenSource>>,
+    /// The role chain of the selected profile, when strands assumes it.
+    profile_role: Option<RolePlan>,
 }
 
 impl fmt::Debug for AwsClientManagerBuilder {
@@ -91,6 +96,14 @@ impl AwsClientManagerBuilder {
     /// A named profile; it wins over environment keys.
     pub fn profile(mut self, name: impl Into<String>) -> Self {
         self.profile = Some(name.into());
+        self
+    }
+    /// Where MFA codes for role profiles with `mfa_serial` come from.
+    /// Without it, strands asks on the terminal (`Enter MFA code for
+    /// arn:…:`), as the AWS CLI does; with no terminal, the role's
+    /// credentials fail with an error that names the profile and serial.
+    pub fn mfa_token(mut self, source: impl MfaTokenSource + 'static) -> Self {
+        self.mfa_token = Some(Arc::new(source));
         self
     }
     /// The primary region (else `AWS_REGION` or the profile's).
@@ -169,7 +182,7 @@ impl AwsClientManagerBuilder {
 
     /// Check everything that can be checked locally, then load the config.
     /// No request is sent.
-    pub async fn build(self) -> Result<AwsClientManager, DeploymentError> {
+    pub async fn build(mut self) -> Result<AwsClientManager, DeploymentError> {
         if let Some(role) = &self.assume_role {
             role.validate()?;
         }
@@ -181,8 +194,15 @@ impl AwsClientManagerBuilder {
             check_endpoint_url(url)?;
         }
         let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
-        if let Some(p) = self.profile.as_ref().or(env_profile.as_ref()) {
-            check_profile(p).await?;
+        if let Some(p) = self.profile.clone().or(env_profile.clone()) {
+            let set = check_profile(&p).await?;
+            // strands assumes a role profile itself when the profile is
+            // what the credentials come from: named in code, or by
+            // AWS_PROFILE with no keys in the environment to win over it.
+            let chosen = self.profile.is_some() || std::env::var_os("AWS_ACCESS_KEY_ID").is_none();
+            if chosen && self.credentials_provider.is_none() {
+                self.profile_role = profile_role::plan(&set, &p)?;
+            }
         }
         for r in self.region.iter().chain(&self.failover_regions) {
             check_region(r)?;
@@ -251,6 +271,10 @@ impl AwsClientManagerBuilder {
         }
         if let Some(p) = &self.profile {
             l = l.profile_name(p);
+        } else if std::env::var("AWS_PROFILE").is_ok_and(|p| p.is_empty()) {
+            // Set but empty: unset, as the check above reads it (aws-config
+            // would look for a profile named "").
+            l = l.profile_name("default");
         }
         let endpoint = region
             .and_then(|r| self.region_endpoints.iter().find(|(rr, _)| rr == r))
@@ -302,6 +326,15 @@ impl AwsClientManagerBuilder {
             loader = loader.credentials_provider(provider);
         }
         let base = loader.load().await;
+        // A role profile: strands assumes each hop (MFA, duration, the
+        // manager's endpoint), aws-config's role provider is not used.
+        let base = match &self.profile_role {
+            None => base,
+            Some(plan) => {
+                let provider = plan.provider(&base, layer, self.mfa_token.clone());
+                base.to_builder().credentials_provider(provider).build()
+            }
+        };
         // One fetch per credentials lifetime: this cache is the clients'
         // provider and where validate_credentials reads the expiry.
         let describe = match &self.profile {
@@ -371,7 +404,7 @@ fn check_endpoint_url(url: &str) -> Result<(), DeploymentError> {
 
 /// The profile must exist in the config or credentials file (honouring
 /// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE).
-async fn check_profile(name: &str) -> Result<(), DeploymentError> {
+async fn check_profile(name: &str) -> Result<aws_config::profile::ProfileSet, DeploymentError> {
     use aws_runtime::env_config::file::EnvConfigFiles;
     use aws_types::os_shim_internal::{Env, Fs};
     let files = ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]
@@ -390,7 +423,7 @@ async fn check_profile(name: &str) -> Result<(), DeploymentError> {
                 .with_suggestions([format!("Check the syntax of {}", files.join(" and "))])
             })?;
     if set.get_profile(name).is_some() {
-        return Ok(());
+        return Ok(set);
     }
     let mut found: Vec<String> = set.profiles().map(str::to_owned).collect();
     found.sort();

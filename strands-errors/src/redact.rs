@@ -67,6 +67,11 @@ const PROSE_KEYS: &[&str] = &[
 ];
 
 fn is_key(c: &regex::Captures<'_>) -> bool {
+    // `MfaToken::prompt()`: a Rust path, not a key and its value.
+    let value = c.get(0).map_or("", |m| m.as_str())[c.get(1).map_or(0, |m| m.len())..].to_owned();
+    if value.starts_with(':') {
+        return false;
+    }
     let quoted = c.get(3).is_some();
     let colon = c.get(4).is_some_and(|m| m.as_str() == ":");
     let key = c.get(2).map_or("", |m| m.as_str());
@@ -376,6 +381,7 @@ mod tests {
             "SubnetIPAddressLimitReachedException from artifacts/agentbuild/20261129/bundle",
             "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "Refresh the credentials: run `aws sso login`, or check the token: it may be old",
+            "Use MfaToken::prompt() or AwsClientManagerBuilder::credentials_provider(..)",
         ] {
             assert_eq!(redact(s), s);
         }

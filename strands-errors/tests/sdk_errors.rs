@@ -29,7 +29,8 @@ fn creds(key: &str) -> Credentials {
 }
 
 /// One client constructor per service, no SDK retries (the tests count
-/// what one call returns), a short operation timeout.
+/// what one call returns), a short operation timeout (2 s: moto's first
+/// Lambda call imports its Lambda module, slow on a loaded 2-core box).
 macro_rules! client {
     ($svc:ident, $endpoint:expr, $creds:expr) => {{
         let conf = $svc::Config::builder()
@@ -41,7 +42,7 @@ macro_rules! client {
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
-                    .operation_attempt_timeout(Duration::from_millis(500))
+                    .operation_attempt_timeout(Duration::from_secs(2))
                     .build(),
             )
             .build();
@@ -77,7 +78,7 @@ async fn moto_lambda_missing_function_is_resource_not_found() {
         .await
         .unwrap_err();
     let e = error_handler().handle_exception(err, lambda_ctx("no-such-fn"));
-    assert_eq!(e.aws_code(), Some("ResourceNotFoundException"));
+    assert_eq!(e.aws_code(), Some("ResourceNotFoundException"), "{e:?}");
     assert_eq!(e.category(), ErrorCategory::Validation);
     assert_eq!(
         e.code(),
@@ -375,9 +376,9 @@ async fn dispatch_failures_and_timeouts_are_network() {
     let e = error_handler().handle_exception(err, sts_ctx());
     assert_eq!(e.category(), ErrorCategory::Network, "{e:?}");
 
-    // Slower than the 500 ms attempt timeout.
+    // Slower than the 2 s attempt timeout.
     let ep = FaultEndpoint::start().await;
-    ep.delay(Duration::from_secs(3), aws_json_error(500, "x", "x"))
+    ep.delay(Duration::from_secs(10), aws_json_error(500, "x", "x"))
         .await;
     let sts = client!(aws_sdk_sts, ep.uri(), creds(TEST_ACCESS_KEY_ID));
     let err = sts.get_caller_identity().send().await.unwrap_err();

@@ -224,6 +224,15 @@ impl MotoServer {
     /// with [`MotoBuilder::record`]). JSON-protocol calls are listed by
     /// their `X-Amz-Target` (`AWSLambda.GetFunction` style) when present.
     pub fn recorded_actions(&self) -> Vec<String> {
+        self.recorded_requests()
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect()
+    }
+
+    /// Each recorded request's action (as [`recorded_actions`](Self::recorded_actions))
+    /// and its body, decoded.
+    pub fn recorded_requests(&self) -> Vec<(String, String)> {
         let text = std::fs::read_to_string(&self.record_path).unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -239,12 +248,13 @@ impl MotoServer {
                     .split('&')
                     .find_map(|kv| kv.strip_prefix("Action="))
                     .map(str::to_owned);
-                action.or_else(|| {
+                let action = action.or_else(|| {
                     let h = v.get("headers")?.as_object()?;
                     h.iter()
                         .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
                         .and_then(|(_, t)| t.as_str().map(str::to_owned))
-                })
+                })?;
+                Some((action, body))
             })
             .collect()
     }
