@@ -200,6 +200,13 @@ impl AssumeRoleConfig {
             }
             .into());
         }
+        if self.refresh_ahead >= Duration::from_secs(self.duration_seconds.unsigned_abs()) {
+            return Err(CredsError::InvalidRefreshAhead {
+                ahead: self.refresh_ahead,
+                duration_seconds: self.duration_seconds,
+            }
+            .into());
+        }
         if let Some(id) = &self.external_id {
             let ok = (2..=1224).contains(&id.len())
                 && id.chars().all(|c| is_word(c) || "+=,.@:/-".contains(c));

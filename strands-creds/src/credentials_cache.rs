@@ -15,6 +15,7 @@
 //! [`FETCH_TIMEOUT`]: a hung `credential_process` becomes an error that
 //! names the source, not a wait forever.
 
+use crate::error::CredsError;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{
     self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError,
@@ -30,15 +31,25 @@ use tokio::sync::{Mutex, RwLock};
 /// identity caches use a few minutes of buffer too).
 pub(crate) const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
-/// The longest one fetch may take (a `credential_process`, SSO, the
-/// container endpoint, instance metadata): 30 s, the same order as the
-/// AWS CLI's own patience, and far above a healthy source's milliseconds.
+/// The longest one fetch may take by default (a `credential_process`,
+/// SSO, the container endpoint, instance metadata): 30 s, far above a
+/// healthy source's milliseconds. `credentials_timeout(..)` changes it.
 pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The named profile a cache reads, for its errors: its name, and what it
+/// lacks when that is known before any fetch.
+#[derive(Debug, Clone)]
+pub(crate) struct ProfileNote {
+    pub(crate) name: String,
+    pub(crate) missing: Option<String>,
+}
 
 struct Inner {
     source: SharedCredentialsProvider,
     /// "profile `dev`", "the default chain": named in every error.
     describe: String,
+    profile: Option<ProfileNote>,
+    timeout: Duration,
     current: RwLock<Option<Credentials>>,
     fetch: Mutex<()>,
     fetches: AtomicU64,
@@ -60,11 +71,18 @@ impl fmt::Debug for CredentialsCache {
 }
 
 impl CredentialsCache {
-    pub(crate) fn new(source: SharedCredentialsProvider, describe: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        source: SharedCredentialsProvider,
+        describe: impl Into<String>,
+        profile: Option<ProfileNote>,
+        timeout: Duration,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 source,
                 describe: describe.into(),
+                profile,
+                timeout,
                 current: RwLock::new(None),
                 fetch: Mutex::new(()),
                 fetches: AtomicU64::new(0),
@@ -107,17 +125,32 @@ impl CredentialsCache {
             return Ok(c);
         }
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
-        let fetched =
-            tokio::time::timeout(FETCH_TIMEOUT, self.inner.source.provide_credentials()).await;
+        let timeout = self.inner.timeout;
+        let fetched = tokio::time::timeout(timeout, self.inner.source.provide_credentials()).await;
         let c = match fetched {
             Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(e),
+            // Under a named profile, the error names it (the SDK's says
+            // which providers of the default chain were tried).
+            Ok(Err(e)) => match &self.inner.profile {
+                None => return Err(e),
+                Some(p) => {
+                    let cause = chain_text(&e);
+                    return Err(e.or_named(
+                        CredsError::ProfileCredentials {
+                            profile: p.name.clone(),
+                            cause,
+                            missing: p.missing.clone(),
+                        }
+                        .into(),
+                    ));
+                }
+            },
             Err(_) => {
-                return Err(CredentialsError::provider_timed_out(FETCH_TIMEOUT).or_named(
+                return Err(CredentialsError::provider_timed_out(timeout).or_named(
                     DeploymentError::credential(format!(
-                        "The credential source ({}) did not answer within {} s",
+                        "The credential source ({}) did not answer within {:.1} s",
                         self.inner.describe,
-                        FETCH_TIMEOUT.as_secs()
+                        timeout.as_secs_f64()
                     ))
                     .with_code("credentials_timeout")
                     .with_suggestions([
@@ -130,6 +163,22 @@ impl CredentialsCache {
         *self.inner.current.write().await = Some(c.clone());
         Ok(c)
     }
+}
+
+/// The Display of an error and its sources, each said once.
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let t = err.to_string();
+        let t = t.trim();
+        if !t.is_empty() && !parts.iter().any(|p| p.contains(t)) {
+            parts.retain(|p| !t.contains(p.as_str()));
+            parts.push(t.to_owned());
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 /// Carry a strands diagnostic through the SDK's credentials error (the

@@ -18,6 +18,8 @@ pub const CODES: &[&str] = &[
     "strands::validation::invalid_external_id",
     "strands::validation::invalid_mfa_serial",
     "strands::credential::mfa_token_unavailable",
+    "strands::validation::invalid_refresh_ahead",
+    "strands::credential::profile_credentials",
 ];
 
 #[derive(Debug)]
@@ -60,6 +62,17 @@ pub(crate) enum CredsError {
     InvalidMfaSerial {
         serial: String,
     },
+    /// Renewing this long before expiry would renew on every request.
+    InvalidRefreshAhead {
+        ahead: std::time::Duration,
+        duration_seconds: i64,
+    },
+    /// The named profile's credentials could not be loaded.
+    ProfileCredentials {
+        profile: String,
+        cause: String,
+        missing: Option<String>,
+    },
     MfaTokenUnavailable {
         role_arn: String,
         cause: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -75,10 +88,21 @@ impl From<CredsError> for DeploymentError {
                 found,
                 files,
             } => {
+                // The nearest few by edit distance, and a count: a file
+                // with 20 000 profiles must not make a 229 KB message.
                 let found = if found.is_empty() {
                     "none".to_owned()
-                } else {
+                } else if found.len() <= 5 {
                     found.join(", ")
+                } else {
+                    let probe: String = profile.chars().take(64).collect();
+                    let mut near: Vec<&String> = found.iter().collect();
+                    near.sort_by_key(|f| {
+                        let f: String = f.chars().take(64).collect();
+                        crate::region::edit_distance(&probe, &f)
+                    });
+                    let shown: Vec<&str> = near.iter().take(5).map(|s| s.as_str()).collect();
+                    format!("{} found, the nearest: {}", found.len(), shown.join(", "))
                 };
                 DeploymentError::configuration(format!(
                     "AWS profile `{profile}` not found; profiles found: {found}; files read: {}",
@@ -115,6 +139,7 @@ impl From<CredsError> for DeploymentError {
                     .with_suggestions(fixes)
             }
             E::InvalidEndpointUrl { url, why } => {
+                let url = crate::manager::without_password(&url);
                 DeploymentError::configuration(format!("Endpoint URL `{url}` {why}"))
                     .with_code("invalid_endpoint_url")
                     .with_suggestions([
@@ -166,6 +191,32 @@ impl From<CredsError> for DeploymentError {
             ))
             .with_code("invalid_mfa_serial")
             .with_suggestions(["Find it with `aws iam list-mfa-devices --query MFADevices[].SerialNumber`"]),
+            E::InvalidRefreshAhead {
+                ahead,
+                duration_seconds,
+            } => DeploymentError::validation(format!(
+                "refresh_ahead of {} s is not shorter than the {duration_seconds} s session: every request would assume the role again",
+                ahead.as_secs()
+            ))
+            .with_code("invalid_refresh_ahead")
+            .with_suggestions([
+                "Keep refresh_ahead well under duration_seconds: the default, 5 minutes, suits sessions of 15 minutes and more",
+            ]),
+            E::ProfileCredentials {
+                profile,
+                cause,
+                missing,
+            } => {
+                let missing = missing.map(|m| format!(" ({m})")).unwrap_or_default();
+                DeploymentError::credential(format!(
+                    "No credentials from profile `{profile}`{missing}: {cause}"
+                ))
+                .with_code("profile_credentials")
+                .with_suggestions([
+                    format!("Give profile `{profile}` credentials: `aws configure --profile {profile}` (keys), credential_process, `aws configure sso --profile {profile}`, or role_arn with source_profile"),
+                    format!("Check them by hand: `aws sts get-caller-identity --profile {profile}`"),
+                ])
+            }
             E::MfaTokenUnavailable { role_arn, cause } => {
                 // The source's own words say why (a profile's source names
                 // the profile and the serial): they lead the message.
@@ -235,6 +286,17 @@ mod tests {
             CredsError::MfaTokenUnavailable {
                 role_arn: "x".into(),
                 cause: None,
+            }
+            .into(),
+            CredsError::InvalidRefreshAhead {
+                ahead: std::time::Duration::from_secs(900),
+                duration_seconds: 900,
+            }
+            .into(),
+            CredsError::ProfileCredentials {
+                profile: "p".into(),
+                cause: "not loaded".into(),
+                missing: None,
             }
             .into(),
         ];

@@ -48,7 +48,10 @@ pub use assume_role::{AssumeRoleConfig, BoxError, MfaFuture, MfaToken, MfaTokenS
 pub use client::ManagedClient;
 pub use error::CODES;
 pub use identity::CallerIdentity;
-pub use manager::{AwsClientManager, AwsClientManagerBuilder, DEFAULT_MAX_POOL_CONNECTIONS};
+pub use manager::{
+    AwsClientManager, AwsClientManagerBuilder, DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_MAX_POOL_CONNECTIONS, DEFAULT_OPERATION_TIMEOUT,
+};
 pub use preflight::{CheckOutcome, PreflightCheck, PreflightReport};
 pub use region::KNOWN_REGIONS;
 pub use retry_layer::{RetryLayer, StrandsInterceptor};

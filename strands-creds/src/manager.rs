@@ -24,7 +24,7 @@
 use crate::assume_role::AssumeRoleConfig;
 use crate::assume_role::MfaTokenSource;
 use crate::client::ManagedClient;
-use crate::credentials_cache::CredentialsCache;
+use crate::credentials_cache::{CredentialsCache, FETCH_TIMEOUT, ProfileNote};
 use crate::error::CredsError;
 use crate::identity::CallerIdentity;
 use crate::profile_role::{self, RolePlan};
@@ -51,6 +51,14 @@ use std::time::{Duration, SystemTime};
 use strands_errors::{DeploymentError, ErrorContext, TransportFailure, error_handler};
 use strands_retry::{CircuitBreaker, RetryStrategy};
 
+/// The default bound of one attempt of any call: 60 s (a Lambda code
+/// upload of tens of MB over a slow link fits; a silent endpoint does not
+/// hold a caller longer). `attempt_timeout(..)` changes it.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default bound of a whole call, retries included: 5 minutes.
+/// `operation_timeout(..)` changes it.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Configuration of an [`AwsClientManager`]; `build().await` checks it.
 #[derive(Default)]
 #[must_use]
@@ -69,8 +77,11 @@ pub struct AwsClientManagerBuilder {
     attempt_timeout: Option<Duration>,
     operation_timeout: Option<Duration>,
     mfa_token: Option<Arc<dyn MfaTokenSource>>,
+    credentials_timeout: Option<Duration>,
     /// The role chain of the selected profile, when strands assumes it.
     profile_role: Option<RolePlan>,
+    /// What the explicit profile lacks, found at build.
+    profile_note: Option<ProfileNote>,
 }
 
 impl fmt::Debug for AwsClientManagerBuilder {
@@ -78,7 +89,10 @@ impl fmt::Debug for AwsClientManagerBuilder {
         f.debug_struct("AwsClientManagerBuilder")
             .field("profile", &self.profile)
             .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url)
+            .field(
+                "endpoint_url",
+                &self.endpoint_url.as_deref().map(without_password),
+            )
             .field("assume_role", &self.assume_role)
             .field("failover_regions", &self.failover_regions)
             .field(
@@ -96,6 +110,13 @@ impl AwsClientManagerBuilder {
     /// A named profile; it wins over environment keys.
     pub fn profile(mut self, name: impl Into<String>) -> Self {
         self.profile = Some(name.into());
+        self
+    }
+    /// The longest one credentials fetch may take (a `credential_process`,
+    /// SSO, instance metadata); 30 s by default. A source that takes
+    /// longer fails with an error that names it.
+    pub fn credentials_timeout(mut self, d: Duration) -> Self {
+        self.credentials_timeout = Some(d);
         self
     }
     /// Where MFA codes for role profiles with `mfa_serial` come from.
@@ -203,6 +224,12 @@ impl AwsClientManagerBuilder {
             if chosen && self.credentials_provider.is_none() {
                 self.profile_role = profile_role::plan(&set, &p)?;
             }
+            if self.profile.is_some() {
+                self.profile_note = Some(ProfileNote {
+                    missing: profile_role::missing_credentials(&set, &p),
+                    name: p.clone(),
+                });
+            }
         }
         for r in self.region.iter().chain(&self.failover_regions) {
             check_region(r)?;
@@ -289,16 +316,15 @@ impl AwsClientManagerBuilder {
         if let Some(p) = &self.credentials_provider {
             l = l.credentials_provider(p.clone());
         }
-        if self.attempt_timeout.is_some() || self.operation_timeout.is_some() {
-            let mut t = TimeoutConfig::builder().connect_timeout(Duration::from_millis(3100));
-            if let Some(d) = self.attempt_timeout {
-                t = t.operation_attempt_timeout(d);
-            }
-            if let Some(d) = self.operation_timeout {
-                t = t.operation_timeout(d);
-            }
-            l = l.timeout_config(t.build());
-        }
+        // Every call is bounded, given timeouts or not: a deployment tool
+        // must never hang on an endpoint that accepts and never answers.
+        l = l.timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(3100))
+                .operation_attempt_timeout(self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT))
+                .operation_timeout(self.operation_timeout.unwrap_or(DEFAULT_OPERATION_TIMEOUT))
+                .build(),
+        );
         l
     }
 
@@ -342,9 +368,14 @@ impl AwsClientManagerBuilder {
             None if self.credentials_provider.is_some() => "the given credentials provider".into(),
             None => "the default credential chain".into(),
         };
-        let cache = base
-            .credentials_provider()
-            .map(|p| CredentialsCache::new(p, describe));
+        let cache = base.credentials_provider().map(|p| {
+            CredentialsCache::new(
+                p,
+                describe,
+                self.profile_note.clone(),
+                self.credentials_timeout.unwrap_or(FETCH_TIMEOUT),
+            )
+        });
         let base = match &cache {
             None => base,
             Some(c) => base
@@ -380,6 +411,33 @@ fn http_client(max_idle: usize) -> SharedHttpClient {
         .pool_max_idle_per_host(max_idle)
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https()
+}
+
+/// `http://admin:pw@host/` → `http://admin:***@host/`: a URL's password
+/// never reaches a message or a Debug output.
+pub(crate) fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // No scheme: the authority is everything before the first '/'.
+        return mask_userinfo(url);
+    };
+    format!("{scheme}://{}", mask_userinfo(rest))
+}
+
+fn mask_userinfo(rest: &str) -> String {
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
+            format!("{masked}@{host}{tail}")
+        }
+        None => rest.to_owned(),
+    }
 }
 
 fn check_endpoint_url(url: &str) -> Result<(), DeploymentError> {

@@ -50,6 +50,28 @@ const ROLE_KEYS: &[&str] = &[
     "mfa_serial",
 ];
 
+/// Keys any of which gives a profile credentials.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "aws_access_key_id",
+    "credential_process",
+    "sso_session",
+    "sso_start_url",
+    "role_arn",
+    "web_identity_token_file",
+];
+
+/// What profile `name` lacks, in words, when it has no key that gives
+/// credentials; `None` when it has one (or does not exist).
+pub(crate) fn missing_credentials(
+    set: &aws_config::profile::ProfileSet,
+    name: &str,
+) -> Option<String> {
+    let p = set.get_profile(name)?;
+    CREDENTIAL_KEYS.iter().all(|k| p.get(k).is_none()).then(|| {
+        "it has no aws_access_key_id, credential_process, sso_session or role_arn".to_owned()
+    })
+}
+
 /// Where the bottom of a chain gets its credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {

@@ -54,9 +54,22 @@ pub const KNOWN_REGIONS: &[&str] = &[
 ];
 
 /// Check `region` locally.
+/// The longest region name accepted (today's longest is 14 characters);
+/// a longer one is refused before any work, and shown cut.
+const MAX_REGION_LEN: usize = 32;
+
 pub(crate) fn check_region(region: &str) -> Result<(), DeploymentError> {
     if KNOWN_REGIONS.contains(&region) {
         return Ok(());
+    }
+    if region.len() > MAX_REGION_LEN {
+        let shown: String = region.chars().take(MAX_REGION_LEN).collect();
+        return Err(CredsError::InvalidRegion {
+            region: format!("{shown}… ({} characters)", region.chars().count()),
+            suggestion: None,
+            malformed: true,
+        }
+        .into());
     }
     let nearest = nearest(region);
     if !well_formed(region) {
@@ -111,7 +124,7 @@ fn nearest(region: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance over bytes (region names are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
