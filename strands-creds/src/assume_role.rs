@@ -120,6 +120,13 @@ pub struct AssumeRoleConfig {
     pub(crate) mfa_serial: Option<String>,
     pub(crate) mfa_token: Option<Arc<dyn MfaTokenSource>>,
     pub(crate) refresh_ahead: Duration,
+    /// Whether the session name was chosen (a default one is left out of
+    /// the session cache's key, as botocore leaves out its generated one).
+    pub(crate) session_name_chosen: bool,
+    /// Whether the duration was chosen (botocore hashes only what was sent).
+    pub(crate) duration_chosen: bool,
+    /// The AWS CLI's session cache directory, when this role uses it.
+    pub(crate) session_cache: Option<std::path::PathBuf>,
 }
 
 impl AssumeRoleConfig {
@@ -134,18 +141,23 @@ impl AssumeRoleConfig {
             mfa_serial: None,
             mfa_token: None,
             refresh_ahead: Duration::from_secs(300),
+            session_name_chosen: false,
+            duration_chosen: false,
+            session_cache: None,
         }
     }
 
     /// The role session name (2..=64 of `[\w+=,.@-]`), shown in CloudTrail.
     pub fn session_name(mut self, name: impl Into<String>) -> Self {
         self.session_name = name.into();
+        self.session_name_chosen = true;
         self
     }
 
     /// Session length in seconds, 900..=43200.
     pub fn duration_seconds(mut self, seconds: i64) -> Self {
         self.duration_seconds = seconds;
+        self.duration_chosen = true;
         self
     }
 
@@ -178,6 +190,16 @@ impl AssumeRoleConfig {
     /// The role ARN.
     pub fn role_arn(&self) -> &str {
         &self.role_arn
+    }
+
+    pub(crate) fn cache_key(&self) -> crate::session_cache::CacheKey {
+        crate::session_cache::CacheKey {
+            role_arn: self.role_arn.clone(),
+            session_name: self.session_name_chosen.then(|| self.session_name.clone()),
+            external_id: self.external_id.clone(),
+            serial_number: self.mfa_serial.clone(),
+            duration_seconds: self.duration_chosen.then_some(self.duration_seconds),
+        }
     }
 
     /// Check every field locally; the first problem is the error.
@@ -240,6 +262,7 @@ impl fmt::Debug for AssumeRoleConfig {
             .field("mfa_serial", &self.mfa_serial)
             .field("mfa_token", &self.mfa_token.as_ref().map(|_| "<source>"))
             .field("refresh_ahead", &self.refresh_ahead)
+            .field("session_cache", &self.session_cache)
             .finish()
     }
 }

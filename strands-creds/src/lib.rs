@@ -38,6 +38,7 @@ mod profile_role;
 mod region;
 mod retry_layer;
 mod role_provider;
+mod session_cache;
 
 /// The SDK crates the manager builds clients of, re-exported so your
 /// versions match the manager's.
@@ -55,3 +56,4 @@ pub use manager::{
 pub use preflight::{CheckOutcome, PreflightCheck, PreflightReport};
 pub use region::KNOWN_REGIONS;
 pub use retry_layer::{RetryLayer, StrandsInterceptor};
+pub use session_cache::SessionCache;

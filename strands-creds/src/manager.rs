@@ -31,6 +31,7 @@ use crate::profile_role::{self, RolePlan};
 use crate::region::check_region;
 use crate::retry_layer::RetryLayer;
 use crate::role_provider::RoleProvider;
+use crate::session_cache::SessionCache;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region};
@@ -78,6 +79,7 @@ pub struct AwsClientManagerBuilder {
     operation_timeout: Option<Duration>,
     mfa_token: Option<Arc<dyn MfaTokenSource>>,
     credentials_timeout: Option<Duration>,
+    session_cache: SessionCache,
     /// The role chain of the selected profile, when strands assumes it.
     profile_role: Option<RolePlan>,
     /// What the explicit profile lacks, found at build.
@@ -117,6 +119,15 @@ impl AwsClientManagerBuilder {
     /// longer fails with an error that names it.
     pub fn credentials_timeout(mut self, d: Duration) -> Self {
         self.credentials_timeout = Some(d);
+        self
+    }
+    /// Where assumed-role sessions are shared on disk: by default the AWS
+    /// CLI's cache (`~/.aws/cli/cache`) for role profiles, so a session
+    /// the CLI started after its MFA prompt is reused here, and the
+    /// reverse. `SessionCache::dir(..)` moves it, `.for_every_role()`
+    /// adds roles given in code, `SessionCache::off()` turns it off.
+    pub fn session_cache(mut self, cache: SessionCache) -> Self {
+        self.session_cache = cache;
         self
     }
     /// Where MFA codes for role profiles with `mfa_serial` come from.
@@ -357,7 +368,12 @@ impl AwsClientManagerBuilder {
         let base = match &self.profile_role {
             None => base,
             Some(plan) => {
-                let provider = plan.provider(&base, layer, self.mfa_token.clone());
+                let provider = plan.provider(
+                    &base,
+                    layer,
+                    self.mfa_token.clone(),
+                    self.session_cache.for_profiles(),
+                );
                 base.to_builder().credentials_provider(provider).build()
             }
         };
@@ -384,7 +400,10 @@ impl AwsClientManagerBuilder {
                 .identity_cache(IdentityCache::no_cache())
                 .build(),
         };
-        let role = self.assume_role.clone().map(|cfg| {
+        let role = self.assume_role.clone().map(|mut cfg| {
+            if cfg.session_cache.is_none() {
+                cfg.session_cache = self.session_cache.for_code_roles();
+            }
             let sts = <aws_sdk_sts::Client as ManagedClient>::build(&base, layer);
             RoleProvider::new(sts, cfg)
         });

@@ -227,7 +227,7 @@ fn read_hop(
         mfa_serial: p.get("mfa_serial").map(str::to_owned),
     };
     // The same checks as a role given in code, with the profile named.
-    hop.config(None).validate().map_err(|e| {
+    hop.config(None, None).validate().map_err(|e| {
         invalid(
             profile,
             e.message().to_owned(),
@@ -255,8 +255,13 @@ fn credential_source(profile: &str, cs: &str) -> Result<Source, DeploymentError>
 }
 
 impl Hop {
-    fn config(&self, mfa: Option<Arc<dyn MfaTokenSource>>) -> AssumeRoleConfig {
+    fn config(
+        &self,
+        mfa: Option<Arc<dyn MfaTokenSource>>,
+        session_cache: Option<std::path::PathBuf>,
+    ) -> AssumeRoleConfig {
         let mut c = AssumeRoleConfig::new(&self.role_arn);
+        c.session_cache = session_cache;
         if let Some(n) = &self.session_name {
             c = c.session_name(n);
         }
@@ -288,6 +293,7 @@ impl RolePlan {
         base: &SdkConfig,
         layer: Option<&RetryLayer>,
         mfa: Option<Arc<dyn MfaTokenSource>>,
+        session_cache: Option<std::path::PathBuf>,
     ) -> SharedCredentialsProvider {
         let pc = ProviderConfig::without_region().with_region(base.region().cloned());
         let pc = match base.http_client() {
@@ -318,7 +324,8 @@ impl RolePlan {
         for hop in &self.hops {
             let conf = base.to_builder().credentials_provider(creds).build();
             let sts = <aws_sdk_sts::Client as ManagedClient>::build(&conf, layer);
-            creds = SharedCredentialsProvider::new(RoleProvider::new(sts, hop.config(mfa.clone())));
+            let config = hop.config(mfa.clone(), session_cache.clone());
+            creds = SharedCredentialsProvider::new(RoleProvider::new(sts, config));
         }
         creds
     }

@@ -97,17 +97,48 @@ impl RoleProvider {
         if let Some(c) = self.fresh().await {
             return Ok(c);
         }
-        Ok(self.assume().await?.credentials)
+        Ok(self.assume(true).await?.credentials)
     }
 
     /// Assume the role now, whatever the current session's age.
     pub(crate) async fn refresh_now(&self) -> Result<CallerIdentity, DeploymentError> {
         let _flight = self.inner.refresh.lock().await;
-        Ok(self.assume().await?.identity)
+        // A fresh session, as asked: the session cache is not read.
+        Ok(self.assume(false).await?.identity)
     }
 
-    /// One STS AssumeRole call; the caller holds the refresh lock.
-    async fn assume(&self) -> Result<Session, DeploymentError> {
+    /// A session from the AWS CLI's cache, if this role uses it and a
+    /// current one is there (no STS call, no MFA prompt).
+    async fn from_session_cache(&self) -> Option<Session> {
+        let c = &self.inner.config;
+        let dir = c.session_cache.as_ref()?;
+        let cached = crate::session_cache::read(dir, &c.cache_key())?;
+        // An entry that is no longer fresh for our own refresh window is
+        // still used until then; the next refresh goes to STS.
+        let identity = CallerIdentity {
+            account_id: cached.arn.split(':').nth(4).unwrap_or_default().to_owned(),
+            user_arn: cached.arn.clone(),
+            user_id: cached.role_id.clone(),
+        };
+        tracing::info!(role_arn = %c.role_arn, "assumed-role session read from the session cache");
+        let session = Session {
+            credentials: cached.credentials,
+            expires: cached.expires,
+            identity,
+        };
+        *self.inner.current.write().await = Some(session.clone());
+        Some(session)
+    }
+
+    /// A session: from the session cache when it holds a current one, else
+    /// one STS AssumeRole call; the caller holds the refresh lock.
+    async fn assume(&self, use_cache: bool) -> Result<Session, DeploymentError> {
+        if use_cache
+            && self.inner.current.read().await.is_none()
+            && let Some(s) = self.from_session_cache().await
+        {
+            return Ok(s);
+        }
         let c = &self.inner.config;
         let mut req = self
             .inner
@@ -180,6 +211,16 @@ impl RoleProvider {
             "assumed role; session renews {:?} before expiry",
             c.refresh_ahead
         );
+        if let Some(dir) = &c.session_cache {
+            crate::session_cache::write(
+                dir,
+                &c.cache_key(),
+                &session.credentials,
+                session.expires,
+                &session.identity.user_arn,
+                &session.identity.user_id,
+            );
+        }
         *self.inner.current.write().await = Some(session.clone());
         Ok(session)
     }

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use strands_creds::AwsClientManager;
+use strands_creds::{AwsClientManager, SessionCache};
 use strands_testkit::MotoServer;
 
 const CHILD: &str = "STRANDS_ONE_FETCH_CHILD";
@@ -85,6 +85,8 @@ async fn manager(profile: &str) -> AwsClientManager {
     AwsClientManager::builder()
         .profile(profile)
         .endpoint_url(moto)
+        // This test counts one manager's own fetches: no sharing on disk.
+        .session_cache(SessionCache::off())
         .build()
         .await
         .unwrap()

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use strands_creds::{AwsClientManager, MfaToken};
+use strands_creds::{AwsClientManager, MfaToken, SessionCache};
 use strands_testkit::MotoServer;
 
 const CHILD: &str = "STRANDS_ROLE_PROFILE_CHILD";
@@ -161,6 +161,8 @@ async fn child_role_profiles() {
     let m = AwsClientManager::builder()
         .profile("mfa")
         .endpoint_url(std::env::var("STRANDS_MOTO").unwrap())
+        // The session above is on disk: this manager must not reuse it.
+        .session_cache(SessionCache::off())
         .build()
         .await
         .unwrap();
