@@ -109,7 +109,7 @@ impl RoleProvider {
 
     /// A session from the AWS CLI's cache, if this role uses it and a
     /// current one is there (no STS call, no MFA prompt).
-    async fn from_session_cache(&self) -> Option<Session> {
+    async fn cached_session(&self) -> Option<Session> {
         let c = &self.inner.config;
         let dir = c.session_cache.as_ref()?;
         let cached = crate::session_cache::read(dir, &c.cache_key())?;
@@ -135,7 +135,7 @@ impl RoleProvider {
     async fn assume(&self, use_cache: bool) -> Result<Session, DeploymentError> {
         if use_cache
             && self.inner.current.read().await.is_none()
-            && let Some(s) = self.from_session_cache().await
+            && let Some(s) = self.cached_session().await
         {
             return Ok(s);
         }
