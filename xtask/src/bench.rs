@@ -12,6 +12,9 @@ pub(crate) struct BenchArgs {
     /// Only print the table from the last run's results.
     #[arg(long)]
     no_run: bool,
+    /// Only the process-level startup bench (no criterion run).
+    #[arg(long)]
+    startup_only: bool,
     /// Passed to criterion as a filter.
     filter: Option<String>,
 }
@@ -145,6 +148,11 @@ const PAIRS: &[Pair] = &[
 ];
 
 pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
+    if args.startup_only {
+        let rows = crate::startup::run(root)?;
+        crate::startup::print(&rows);
+        return Ok(());
+    }
     if !args.no_run {
         let mut c = cargo();
         c.args(["bench", "--workspace"]);
@@ -155,6 +163,10 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
     }
     let estimates = read_estimates(&root.join("target/criterion"))?;
     print_table(&estimates);
+    if !args.no_run {
+        let rows = crate::startup::run(root)?;
+        crate::startup::print(&rows);
+    }
     crate::fleet::report(root);
     Ok(())
 }

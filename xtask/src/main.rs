@@ -15,6 +15,7 @@ mod fleet;
 mod install;
 mod plot;
 mod provisioner;
+mod startup;
 mod tidy;
 
 use clap::{Parser, Subcommand};
