@@ -69,5 +69,5 @@ pub use strands_errors::{
 pub use strands_creds::{
     self, AssumeRoleConfig, AwsClientManager, AwsClientManagerBuilder, CallerIdentity,
     CheckOutcome, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck, PreflightReport,
-    RetryLayer, aws_sdk_lambda, aws_sdk_sts,
+    RetryLayer, SessionCache, aws_sdk_lambda, aws_sdk_sts,
 };
