@@ -53,16 +53,16 @@ impl Jitter {
         };
         match self {
             Jitter::None => cap,
-            Jitter::Full => cap.mul_f64(u),
+            Jitter::Full => scale(cap, u),
             Jitter::Equal => {
                 let half = cap / 2;
-                half + (cap - half).mul_f64(u)
+                half + scale(cap - half, u)
             }
             Jitter::Decorrelated => {
                 let hi = prev.saturating_mul(3).max(base).min(max);
-                (base + hi.saturating_sub(base).mul_f64(u)).min(max)
+                (base + scale(hi.saturating_sub(base), u)).min(max)
             }
-            Jitter::Proportional(f) => cap.saturating_add(cap.mul_f64(fraction(f) * u)),
+            Jitter::Proportional(f) => cap.saturating_add(scale(cap, fraction(f) * u)),
         }
     }
 
@@ -79,9 +79,17 @@ impl Jitter {
             Jitter::Full => (Duration::ZERO, cap),
             Jitter::Equal => (cap / 2, cap),
             Jitter::Decorrelated => (base.min(max), prev.saturating_mul(3).max(base).min(max)),
-            Jitter::Proportional(f) => (cap, cap.saturating_add(cap.mul_f64(fraction(f)))),
+            Jitter::Proportional(f) => (cap, cap.saturating_add(scale(cap, fraction(f)))),
         }
     }
+}
+
+/// `d × f` for `f` in `[0, 1]`, never more than `d`. `Duration::mul_f64`
+/// panics when float rounding carries `d × 1.0` past `Duration::MAX`
+/// ("cannot convert float seconds to Duration"); this saturates instead.
+#[inline]
+fn scale(d: Duration, f: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * f).map_or(d, |v| v.min(d))
 }
 
 /// A factor in `[0, 1]`: `Duration::mul_f64` panics on negative or NaN
@@ -92,5 +100,34 @@ fn fraction(f: f64) -> f64 {
         f.clamp(0.0, 1.0)
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hostile review's panic: `Duration::MAX` with Full and
+    /// Proportional(1.0), at every sample.
+    #[test]
+    fn duration_max_never_panics() {
+        let m = Duration::MAX;
+        for j in [
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+            Jitter::Proportional(1.0),
+            Jitter::Proportional(0.1),
+        ] {
+            for u in [0.0, 0.5, 0.999_999, 1.0, f64::NAN] {
+                let d = j.apply(m, m, m, m, u);
+                let (lo, hi) = j.bounds(m, m, m, m);
+                assert!(
+                    lo <= d && d <= hi,
+                    "{j:?} {u}: {d:?} not in [{lo:?}, {hi:?}]"
+                );
+            }
+        }
     }
 }

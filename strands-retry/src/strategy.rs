@@ -270,7 +270,13 @@ fn next_cap(cap: Duration, exponential_base: f64, max: Duration) -> Duration {
     }
 }
 
+/// Seconds as a `Duration`; `None` for NaN, infinity and negatives. A
+/// finite value at or past `Duration::MAX` (which `max_delay(Duration::MAX)`
+/// gives once stored as `f64`, rounded up) is `Duration::MAX`.
 fn secs(s: f64) -> Option<Duration> {
+    if s.is_finite() && s >= Duration::MAX.as_secs_f64() {
+        return Some(Duration::MAX);
+    }
     Duration::try_from_secs_f64(s).ok()
 }
 
@@ -363,6 +369,11 @@ impl RetryStrategy {
     /// `max_delay`.
     pub fn cap_for_attempt(&self, attempt: u32) -> Duration {
         let i = &*self.inner;
+        // Zero times any growth is zero (0 × ∞ would be NaN, and NaN lands
+        // on the cap below): the loop sleeps 0, and so says this.
+        if i.base_delay.is_zero() {
+            return Duration::ZERO;
+        }
         let factor = i.exponential_base.powf(f64::from(attempt));
         let secs = i.base_delay.as_secs_f64() * factor;
         // NaN and infinity fail `<` and land on the cap.

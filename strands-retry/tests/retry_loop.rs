@@ -463,3 +463,23 @@ fn adaptive_rate_limiter_paces_retries_after_throttling() {
     assert!(limiter.fill_rate().is_some());
     assert_eq!(slept.len(), 3);
 }
+
+/// From the hostile review: `max_delay(Duration::MAX)` is a valid "no cap",
+/// and a zero base delay means zero at every attempt.
+#[test]
+fn duration_max_and_zero_base_are_taken_as_meant() {
+    let s = RetryStrategy::builder()
+        .max_delay(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(s.max_delay(), Duration::MAX);
+    let _ = s.delay_for_attempt(2000);
+    let z = RetryStrategy::builder()
+        .base_delay(Duration::ZERO)
+        .exponential_base(1e300)
+        .build()
+        .unwrap();
+    for attempt in [0, 1, 2, 1024, u32::MAX] {
+        assert_eq!(z.cap_for_attempt(attempt), Duration::ZERO, "{attempt}");
+    }
+}
