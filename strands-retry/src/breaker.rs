@@ -137,9 +137,13 @@ impl<E: Retryable> Retryable for CircuitError<E> {
             Self::Inner(e) => e.retry_kind(),
         }
     }
+    /// An open breaker's wait. A rejection while half-open trials are in
+    /// flight says 0 ("any moment now"): as a hint that would make a
+    /// retry loop spin without sleeping, so it gives no hint and the
+    /// caller's own backoff applies.
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Open { retry_after } => Some(*retry_after),
+            Self::Open { retry_after } => Some(*retry_after).filter(|d| !d.is_zero()),
             Self::Inner(e) => e.retry_after(),
         }
     }

@@ -346,3 +346,40 @@ fn the_default_coarse_clock_opens_and_recovers_in_real_time() {
     assert_eq!(ok(&b).unwrap(), 7);
     assert_eq!(b.state(), CircuitState::Closed);
 }
+
+/// From the hostile review: a half-open breaker rejects with
+/// `retry_after: 0` while its trials are in flight; that must send a
+/// retrying caller back to its own backoff, not into an instant retry.
+#[test]
+fn a_half_open_rejection_leaves_the_delay_to_the_backoff() {
+    let open = CircuitError::<E>::Open {
+        retry_after: Duration::ZERO,
+    };
+    assert_eq!(open.retry_after(), None);
+    let waiting = CircuitError::<E>::Open {
+        retry_after: Duration::from_secs(3),
+    };
+    assert_eq!(waiting.retry_after(), Some(Duration::from_secs(3)));
+
+    let delays = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&delays);
+    let s = strands_retry::RetryStrategy::builder()
+        .max_retries(1)
+        .base_delay(Duration::from_millis(20))
+        .jitter(strands_retry::Jitter::None)
+        .notify(move |ev| seen.lock().unwrap().push(ev.delay))
+        .build()
+        .unwrap();
+    let calls = AtomicUsize::new(0);
+    let out: Result<(), CircuitError<E>> = s.execute_with_retry_blocking(|| {
+        if calls.fetch_add(1, Ordering::Relaxed) == 0 {
+            Err(CircuitError::Open {
+                retry_after: Duration::ZERO,
+            })
+        } else {
+            Ok(())
+        }
+    });
+    out.unwrap();
+    assert_eq!(*delays.lock().unwrap(), [Duration::from_millis(20)]);
+}
