@@ -512,9 +512,20 @@ impl RetryStrategy {
         }
     }
 
+    /// The rate limiter's wait before a first attempt, bounded like every
+    /// other sleep of the loop: by `max_delay` and by `max_elapsed`. A
+    /// limiter whose queue has grown long (thousands of callers after a
+    /// throttle) would otherwise hold a caller far past both; bounded, the
+    /// queue drains faster than the limiter's rate, a bounded wait being
+    /// the promise the strategy's knobs make.
     #[inline]
     fn pace(&self, reason: SendReason) -> Option<Duration> {
-        self.inner.rate_limiter.as_ref()?.acquire(reason)
+        let i = &*self.inner;
+        let d = i.rate_limiter.as_ref()?.acquire(reason)?;
+        Some(
+            d.min(i.max_delay)
+                .min(i.max_elapsed.unwrap_or(Duration::MAX)),
+        )
     }
 
     #[inline]

@@ -483,3 +483,29 @@ fn duration_max_and_zero_base_are_taken_as_meant() {
         assert_eq!(z.cap_for_attempt(attempt), Duration::ZERO, "{attempt}");
     }
 }
+
+/// From the hostile review: after one throttle the limiter's first sleep
+/// was 2 s with `max_delay` 100 ms and `max_elapsed` 1 s, and 2000 queued
+/// callers made it 4002 s. Every sleep, paced or not, stays within both.
+#[test]
+fn pacing_respects_max_delay_and_max_elapsed() {
+    use strands_retry::AdaptiveRateLimiter;
+    let clock = ManualClock::new();
+    let limiter = AdaptiveRateLimiter::with_clock(clock.clone());
+    let s = RetryStrategy::builder()
+        .base_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(100))
+        .max_elapsed(Duration::from_secs(1))
+        .max_retries(2)
+        .rate_limiter(limiter.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    limiter.record(true);
+    for _ in 0..2000 {
+        let (_, slept, _) = run::<()>(&s, |n| Err(fail(RetryKind::Throttling, n)));
+        for d in slept {
+            assert!(d <= Duration::from_millis(100), "{d:?}");
+        }
+    }
+}
