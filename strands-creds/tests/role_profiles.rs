@@ -78,12 +78,7 @@ fn run(test: &str, dir: &Path, moto: &MotoServer, extra: &[(&str, &str)]) {
     for (k, v) in extra {
         env.push((k, v.as_ref()));
     }
-    let (passed, text) = strands_testkit::run_test_in_child(test, CHILD, &env).unwrap();
-    assert!(passed, "child failed:\n{text}");
-    assert!(
-        text.contains("child checks passed"),
-        "the child did not run:\n{text}"
-    );
+    strands_testkit::run_child_checks(test, CHILD, &env);
 }
 
 #[test]

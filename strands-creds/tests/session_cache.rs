@@ -77,12 +77,7 @@ fn strands(dir: &Path, moto: &MotoServer, test: &str) -> String {
     let vars = env(dir, moto);
     let vars: Vec<(&str, &std::ffi::OsStr)> =
         vars.iter().map(|(k, v)| (k.as_str(), v.as_ref())).collect();
-    let (passed, text) = strands_testkit::run_test_in_child(test, CHILD, &vars).unwrap();
-    assert!(
-        passed && text.contains("child checks passed"),
-        "child failed:\n{text}"
-    );
-    text
+    strands_testkit::run_child_checks(test, CHILD, &vars)
 }
 
 #[test]

@@ -88,3 +88,15 @@ pub fn run_test_in_child(
     );
     Ok((out.status.success(), text))
 }
+
+/// [`run_test_in_child`], then insist the child passed and printed
+/// `child checks passed` (a child that returned early because the marker
+/// was missing passes without checking anything). Returns its output.
+pub fn run_child_checks(test: &str, marker: &str, env: &[(&str, &std::ffi::OsStr)]) -> String {
+    match run_test_in_child(test, marker, env) {
+        Ok((true, text)) if text.contains("child checks passed") => text,
+        Ok((true, text)) => panic!("the child did not run its checks:\n{text}"),
+        Ok((false, text)) => panic!("child failed:\n{text}"),
+        Err(e) => panic!("could not start the child test: {e}"),
+    }
+}
