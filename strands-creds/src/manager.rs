@@ -194,13 +194,15 @@ impl AwsClientManagerBuilder {
         self
     }
     /// Give up on one attempt after this long (a read that stalls, a body
-    /// that trickles). Without it, `BehaviorVersion::latest()` bounds only
-    /// the connect (3.1 s): a stalled read would wait forever.
+    /// that trickles); [`DEFAULT_ATTEMPT_TIMEOUT`] (60 s) otherwise.
+    /// `BehaviorVersion::latest()` alone bounds only the connect (3.1 s),
+    /// so a stalled read would wait forever.
     pub fn attempt_timeout(mut self, d: Duration) -> Self {
         self.attempt_timeout = Some(d);
         self
     }
-    /// Give up on a whole call (all attempts and backoff) after this long.
+    /// Give up on a whole call (all attempts and backoff) after this long;
+    /// [`DEFAULT_OPERATION_TIMEOUT`] (5 minutes) otherwise.
     pub fn operation_timeout(mut self, d: Duration) -> Self {
         self.operation_timeout = Some(d);
         self
