@@ -14,7 +14,7 @@
 //! The retry kind of a code is written down once: strands-retry's
 //! [`RETRYABLE_CODES`](strands_retry::aws::RETRYABLE_CODES) (API.md keeps
 //! `strands_retry::aws::is_retryable_code`). A row of
-//! [`aws_codes`](crate::aws_codes) overrides it only where the service
+//! [`aws_codes`] overrides it only where the service
 //! reuses a code and the message tells the cases apart (Lambda's
 //! `ResourceConflictException`: "already exists" is permanent, "update in
 //! progress" passes). A code neither table knows is classified by its HTTP

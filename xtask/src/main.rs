@@ -36,7 +36,7 @@ enum Task {
     Demo(demo::DemoArgs),
     /// Run the criterion benches and print ours/peer ratios against the goals.
     Bench(bench::BenchArgs),
-    /// Install moto[server] into target/moto-venv (ci and demo do this on demand).
+    /// Install `moto[server]` into target/moto-venv (ci and demo do this on demand).
     InstallMoto,
     /// Print the explanation of a diagnostic code (like `rustc --explain`).
     Explain {
