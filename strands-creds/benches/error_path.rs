@@ -1,7 +1,9 @@
 //! The error path's cost: `handle_exception` on a throttled call (the
 //! most common error a retry loop sees), the raw classification the SDK
 //! layer and the breaker run per failed attempt, and, side by side, what a
-//! user without strands prints: the SDK's `DisplayErrorContext`.
+//! user without strands prints: the SDK's `DisplayErrorContext`. It lives in
+//! strands-creds so `cargo bench --no-run` does not build strands-errors'
+//! test-only SDK crates in release.
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
