@@ -10,9 +10,8 @@ use aws_sdk_lambda::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_types::retry::RetryConfig;
 use std::error::Error;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use strands_errors::{DeploymentError, ErrorContext, error_handler};
+use strands_testkit::SharedBuf;
 use strands_testkit::{FaultEndpoint, aws_json_error, aws_query_error, wiremock};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -24,18 +23,6 @@ fn poison() -> String {
         "aws_secret_access_key={SECRET} X-Amz-Signature=deadbeefcafe0123 Credential=AKIAIOSFODNN7EXAMPLE/20260101 aws_session_token={} bare {SECRET}",
         token()
     )
-}
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn render_everything(e: &DeploymentError) -> Vec<String> {
@@ -216,7 +203,7 @@ async fn no_secret_in_any_output_of_any_path() {
     // Capture only what we log: the SDK's own debug events print raw
     // response bodies (its concern, and a reason to keep it below debug in
     // production), so the subscriber is installed after the calls.
-    let buf = Buf::default();
+    let buf = SharedBuf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -230,7 +217,7 @@ async fn no_secret_in_any_output_of_any_path() {
         }
         error_handler().log_error(e);
     }
-    let logged = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logged = buf.contents();
     assert!(
         logged.contains("source chain"),
         "debug chain was logged: {logged}"
@@ -242,7 +229,7 @@ async fn no_secret_in_any_output_of_any_path() {
 #[test]
 fn log_error_uses_the_severity_level() {
     use strands_errors::Severity;
-    let buf = Buf::default();
+    let buf = SharedBuf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)
@@ -262,7 +249,7 @@ fn log_error_uses_the_severity_level() {
             error_handler().log_error(&e);
         }
     });
-    let logged = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logged = buf.contents();
     let line = |m: &str| logged.lines().find(|l| l.contains(m)).unwrap().to_owned();
     assert!(line("crit-msg").contains("ERROR"));
     assert!(line("err-msg").contains("ERROR"));

@@ -20,21 +20,8 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::ErrorMetadata;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use strands_errors::{DeploymentError, ErrorContext, error_handler};
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use strands_testkit::SharedBuf;
 
 fn b64(min: usize, max: usize) -> impl Strategy<Value = String> {
     proptest::collection::vec(
@@ -116,7 +103,7 @@ fn outputs(e: &DeploymentError) -> Vec<String> {
     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
         .render_report(&mut graphical, e)
         .unwrap();
-    let buf = Buf::default();
+    let buf = SharedBuf::default();
     let sink = buf.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -124,7 +111,7 @@ fn outputs(e: &DeploymentError) -> Vec<String> {
         .with_writer(move || sink.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || error_handler().log_error(e));
-    let logged = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logged = buf.contents();
     vec![
         e.to_string(),
         format!("{e:?}"),

@@ -100,3 +100,33 @@ pub fn run_child_checks(test: &str, marker: &str, env: &[(&str, &std::ffi::OsStr
         Err(e) => panic!("could not start the child test: {e}"),
     }
 }
+
+/// A writer whose clones share one buffer: give a clone to a tracing
+/// subscriber (`with_writer(move || buf.clone())`) and read what was
+/// logged with [`contents`](Self::contents).
+#[derive(Debug, Clone, Default)]
+pub struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    /// Everything written so far, as text (invalid UTF-8 replaced).
+    pub fn contents(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
