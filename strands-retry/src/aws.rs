@@ -5,8 +5,47 @@
 //! No AWS SDK types here: strands-errors and strands-creds look codes up in
 //! this table; this crate only knows strings and numbers.
 
-use crate::RetryKind;
+use crate::{RetryBehavior, RetryKind};
 use std::time::Duration;
+
+/// The AWS SDKs' standard mode: attempts per call, the first included.
+pub const STANDARD_MAX_ATTEMPTS: u32 = 3;
+/// The AWS SDKs' standard mode: the cap on any backoff.
+pub const STANDARD_MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// A service's own retry defaults, where the spec gives it some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceRetryDefaults {
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// The transient base delay, when not the behavior's.
+    pub transient_base_delay: Option<Duration>,
+}
+
+/// The retry defaults of the service `service_id` (lowercase, botocore's
+/// service names) under `behavior`. Under 2.1 DynamoDB and DynamoDB
+/// Streams make 4 attempts from a 25 ms base (botocore's
+/// `test_dynamodb_base_backoff_and_increased_retries`; aws-sdk-go-v2's
+/// retries-2026 preview); every other service, and every service under
+/// 2.0, has the standard ones.
+pub fn service_retry_defaults(service_id: &str, behavior: RetryBehavior) -> ServiceRetryDefaults {
+    let dynamo = matches!(
+        service_id.to_ascii_lowercase().as_str(),
+        "dynamodb" | "dynamodbstreams" | "dynamodb streams"
+    );
+    if dynamo && behavior >= RetryBehavior::V2_1 {
+        ServiceRetryDefaults {
+            max_attempts: 4,
+            transient_base_delay: Some(Duration::from_millis(25)),
+        }
+    } else {
+        ServiceRetryDefaults {
+            max_attempts: STANDARD_MAX_ATTEMPTS,
+            transient_base_delay: None,
+        }
+    }
+}
 
 /// `(code, kind)`, sorted by code for binary search.
 ///

@@ -6,7 +6,9 @@
 //! rules, so a fleet behaves the same whatever language it is written in:
 //!
 //! - starts full (500 tokens for [`RetryBudget::standard`]);
-//! - a retry costs 5, a retry after a timeout costs 10;
+//! - a retry costs what its [`RetryCosts`] say: under retry behavior 2.0
+//!   (the default) 5, or 10 after a timeout; under 2.1 14 after a
+//!   transient error or a timeout and 5 after throttling;
 //! - when the bucket cannot pay, the error is returned at once, no sleep;
 //! - a success after retries gives back what its last retry took (earlier
 //!   retries of the same call stay spent), a first-try success gives 1;
@@ -15,15 +17,17 @@
 //! Clones share the bucket; give one budget to several strategies to make
 //! them share it too.
 
+use crate::RetryKind;
+use crate::behavior::{RetryBehavior, RetryCosts};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Tokens a retry costs.
-pub const RETRY_COST: u32 = 5;
-/// Tokens a retry after a timeout costs.
-pub const TIMEOUT_RETRY_COST: u32 = 10;
+/// Tokens a retry costs under retry behavior 2.0.
+pub const RETRY_COST: u32 = RetryCosts::V2_0.retry;
+/// Tokens a retry after a timeout costs under retry behavior 2.0.
+pub const TIMEOUT_RETRY_COST: u32 = RetryCosts::V2_0.timeout_retry;
 /// Tokens a first-try success gives back.
-pub const SUCCESS_REFUND: u32 = 1;
+pub const SUCCESS_REFUND: u32 = RetryCosts::V2_0.first_try_refund;
 /// The AWS SDKs' initial quota.
 pub const STANDARD_CAPACITY: u32 = 500;
 
@@ -37,22 +41,68 @@ pub struct RetryBudget {
 struct Bucket {
     tokens: AtomicU32,
     capacity: u32,
+    costs: RetryCosts,
 }
 
 impl RetryBudget {
-    /// The AWS SDKs' standard quota: 500 tokens.
+    /// The AWS SDKs' standard quota: 500 tokens, priced by retry behavior
+    /// 2.0 (5 a retry, 10 after a timeout).
     pub fn standard() -> Self {
         Self::new(STANDARD_CAPACITY)
     }
 
-    /// A quota of `capacity` tokens, starting full. `new(0)` never retries.
+    /// The SDKs' standard quota (500 tokens) priced by `behavior`.
+    pub fn for_behavior(behavior: RetryBehavior) -> Self {
+        Self::new(STANDARD_CAPACITY).with_costs(behavior.costs())
+    }
+
+    /// A quota of `capacity` tokens, starting full, priced by retry
+    /// behavior 2.0. `new(0)` never retries.
     pub fn new(capacity: u32) -> Self {
+        Self::with(capacity, RetryCosts::V2_0)
+    }
+
+    fn with(capacity: u32, costs: RetryCosts) -> Self {
         Self {
             inner: Some(Arc::new(Bucket {
                 tokens: AtomicU32::new(capacity),
                 capacity,
+                costs,
             })),
         }
+    }
+
+    /// The same capacity with other prices, as a new, full bucket: call it
+    /// when building, before the budget is shared.
+    #[must_use]
+    pub fn with_costs(self, costs: RetryCosts) -> Self {
+        match self.inner {
+            Some(b) => Self::with(b.capacity, costs),
+            None => self,
+        }
+    }
+
+    /// The prices (2.0's for an unlimited budget, which charges nothing).
+    pub fn costs(&self) -> RetryCosts {
+        self.inner.as_ref().map_or(RetryCosts::V2_0, |b| b.costs)
+    }
+
+    /// What a retry after an error of `kind` costs this budget (0 when
+    /// unlimited).
+    #[inline]
+    pub fn cost_of(&self, kind: RetryKind, timeout: bool) -> u32 {
+        self.inner
+            .as_ref()
+            .map_or(0, |b| b.costs.cost(kind, timeout))
+    }
+
+    /// Record a success: `last_retry_cost` is what the call's last retry
+    /// took (`None` for a first-try success, which gives back
+    /// [`RetryCosts::first_try_refund`]).
+    #[inline]
+    pub fn on_success(&self, last_retry_cost: Option<u32>) {
+        let Some(b) = &self.inner else { return };
+        self.deposit(last_retry_cost.unwrap_or(b.costs.first_try_refund));
     }
 
     /// No quota: every retry is allowed (only `max_retries` and
@@ -102,7 +152,9 @@ impl RetryBudget {
             });
     }
 
-    /// The cost of a retry after an error, by whether it was a timeout.
+    /// The cost of a retry after an error under retry behavior 2.0, by
+    /// whether it was a timeout; [`cost_of`](Self::cost_of) reads this
+    /// budget's own prices.
     pub const fn cost(after_timeout: bool) -> u32 {
         if after_timeout {
             TIMEOUT_RETRY_COST
@@ -148,6 +200,28 @@ mod tests {
         assert_eq!(b.available(), 7);
         let none = RetryBudget::new(0);
         assert!(!none.try_withdraw(5));
+    }
+
+    #[test]
+    fn v2_1_prices_follow_the_spec() {
+        let b = RetryBudget::for_behavior(RetryBehavior::V2_1);
+        assert_eq!(b.cost_of(RetryKind::Transient, false), 14);
+        assert_eq!(b.cost_of(RetryKind::Transient, true), 14);
+        assert_eq!(b.cost_of(RetryKind::Throttling, false), 5);
+        assert!(b.try_withdraw(14));
+        b.on_success(Some(14));
+        assert_eq!(b.available(), 500);
+        assert!(b.try_withdraw(14));
+        b.on_success(None);
+        assert_eq!(b.available(), 487);
+        let none = RetryBudget::standard().with_costs(RetryCosts::V2_1.with_first_try_refund(0));
+        assert!(none.try_withdraw(14));
+        none.on_success(None);
+        assert_eq!(none.available(), 486);
+        assert_eq!(
+            RetryBudget::unlimited().cost_of(RetryKind::Transient, true),
+            0
+        );
     }
 
     #[test]

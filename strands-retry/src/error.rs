@@ -135,6 +135,36 @@ pub enum ConfigError {
         /// The value given.
         value: f64,
     },
+    /// `transient_base_delay` is NaN, negative or infinite.
+    #[error("invalid transient_base_delay: {value} seconds")]
+    #[diagnostic(
+        code(strands::retry::invalid_transient_base_delay),
+        help(
+            "transient_base_delay must be a finite number of seconds, 0 or more, and at most max_delay (retry behavior 2.1 uses 0.05)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_transient_base_delay.md"
+        )
+    )]
+    InvalidTransientBaseDelay {
+        /// The value given.
+        value: f64,
+    },
+    /// `RandomSource::fixed(u)` with `u` outside `[0, 1]`.
+    #[error("invalid fixed random sample: {value}")]
+    #[diagnostic(
+        code(strands::retry::invalid_random_sample),
+        help(
+            "RandomSource::fixed takes a sample between 0.0 and 1.0 (1.0 is the spec's \"random factor of 1\": Full jitter then sleeps the whole capped delay)"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_random_sample.md"
+        )
+    )]
+    InvalidRandomSample {
+        /// The value given.
+        value: f64,
+    },
 }
 
 /// Every diagnostic code of this crate, for the explain-docs tidy check.
@@ -147,6 +177,8 @@ pub const CODES: &[&str] = &[
     "strands::retry::invalid_failure_threshold",
     "strands::retry::invalid_half_open_calls",
     "strands::retry::invalid_recovery_jitter",
+    "strands::retry::invalid_transient_base_delay",
+    "strands::retry::invalid_random_sample",
     "strands::retry::circuit_open",
 ];
 
@@ -170,6 +202,8 @@ mod tests {
             ConfigError::InvalidFailureThreshold,
             ConfigError::InvalidHalfOpenCalls,
             ConfigError::InvalidRecoveryJitter { value: -1.0 },
+            ConfigError::InvalidTransientBaseDelay { value: f64::NAN },
+            ConfigError::InvalidRandomSample { value: 1.5 },
         ];
         for e in &all {
             let code = e.code().map(|c| c.to_string()).unwrap_or_default();

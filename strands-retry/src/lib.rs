@@ -40,6 +40,7 @@
 //! `DeploymentError` does from its table of AWS codes.
 
 pub mod aws;
+mod behavior;
 mod breaker;
 pub mod budget;
 mod classify;
@@ -52,6 +53,7 @@ mod sleep;
 mod stats;
 mod strategy;
 
+pub use behavior::{NEW_RETRIES_ENV, RETRY_AFTER_HEADROOM, RetryBehavior, RetryCosts};
 pub use breaker::{
     CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState, is_failure,
 };
@@ -60,7 +62,8 @@ pub use classify::{RetryKind, Retryable};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CODES, ConfigError};
 pub use jitter::Jitter;
-pub use rate_limit::{AdaptiveRateLimiter, SendReason};
+pub use rate_limit::{AdaptiveRateLimiter, Cubic, SendReason};
+pub use rng::RandomSource;
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{DefaultSleeper, Sleeper, ThreadSleep, ThreadSleeper};

@@ -9,6 +9,12 @@
 //!
 //! Opt-in: until the first throttle the limiter lets everything through,
 //! and a strategy without one never touches it.
+//!
+//! Its initial state is the spec's: a measured rate of 0 (smithy-rs'
+//! `ClientRateLimiter::new` starts it at 0.5, which puts every later
+//! measured and fill rate of the spec's end-to-end vector off), the
+//! current time as the last throttle. `tests/spec_conformance.rs` walks the
+//! spec's cubic and end-to-end vectors through this public API.
 
 use crate::clock::{Clock, ClockSource};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,8 +58,43 @@ struct State {
     measured_tx_rate: f64,
     last_tx_rate_bucket: f64,
     request_count: u64,
-    last_max_rate: f64,
-    time_of_last_throttle: f64,
+    cubic: Cubic,
+}
+
+/// The CUBIC curve an adaptive limiter's rate follows between throttles
+/// (times in seconds on any clock).
+///
+/// Public so a simulation or a conformance test can drive the very
+/// function the limiter uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cubic {
+    /// The rate (requests per second) the last throttle cut.
+    pub last_max_rate: f64,
+    /// When the last throttle came.
+    pub last_throttle: f64,
+}
+
+impl Cubic {
+    /// `K = ∛(W_max·(1−β)/C)`: how long after a throttle the curve is back
+    /// at `last_max_rate`.
+    pub fn time_window(&self) -> f64 {
+        ((self.last_max_rate * (1.0 - BETA)) / SCALE_CONSTANT).cbrt()
+    }
+
+    /// The rate at `now` after a success: `C·(now − last_throttle − K)³ + W_max`.
+    pub fn success(&self, now: f64) -> f64 {
+        let dt = now - self.last_throttle - self.time_window();
+        SCALE_CONSTANT * dt.powi(3) + self.last_max_rate
+    }
+
+    /// A throttle at `now` while sending at `rate`: `rate` becomes the
+    /// maximum (recorded before the cut, as the spec and production SDKs
+    /// do) and the new rate is `β·rate`.
+    pub fn throttle(&mut self, rate: f64, now: f64) -> f64 {
+        self.last_max_rate = rate;
+        self.last_throttle = now;
+        rate * BETA
+    }
 }
 
 impl Default for AdaptiveRateLimiter {
@@ -83,11 +124,13 @@ impl AdaptiveRateLimiter {
                 current_capacity: 0.0,
                 last_timestamp: None,
                 enabled: false,
-                measured_tx_rate: MIN_FILL_RATE,
+                measured_tx_rate: 0.0,
                 last_tx_rate_bucket: now.floor(),
                 request_count: 0,
-                last_max_rate: 0.0,
-                time_of_last_throttle: now,
+                cubic: Cubic {
+                    last_max_rate: 0.0,
+                    last_throttle: now,
+                },
             })),
             clock,
         }
@@ -132,12 +175,10 @@ impl AdaptiveRateLimiter {
             } else {
                 s.measured_tx_rate
             };
-            s.last_max_rate = rate;
-            s.time_of_last_throttle = now;
             s.enabled = true;
-            rate * BETA
+            s.cubic.throttle(rate, now)
         } else {
-            s.cubic_success(now)
+            s.cubic.success(now)
         };
         let new_rate = calculated.min(2.0 * s.measured_tx_rate);
         s.set_fill_rate(now, new_rate);
@@ -148,6 +189,18 @@ impl AdaptiveRateLimiter {
     pub fn fill_rate(&self) -> Option<f64> {
         let s = self.lock();
         s.enabled.then_some(s.fill_rate)
+    }
+
+    /// The token bucket's fill rate, whether or not pacing has started (the
+    /// spec's vectors record it from the first response: 0.5, its floor,
+    /// until CUBIC grows past it).
+    pub fn bucket_fill_rate(&self) -> f64 {
+        self.lock().fill_rate.max(MIN_FILL_RATE)
+    }
+
+    /// The CUBIC state: the last maximum rate and throttle time.
+    pub fn cubic(&self) -> Cubic {
+        self.lock().cubic
     }
 
     /// The smoothed rate at which we have been sending.
@@ -182,15 +235,6 @@ impl State {
             self.last_tx_rate_bucket = bucket;
         }
     }
-
-    fn time_window(&self) -> f64 {
-        ((self.last_max_rate * (1.0 - BETA)) / SCALE_CONSTANT).cbrt()
-    }
-
-    fn cubic_success(&self, now: f64) -> f64 {
-        let dt = now - self.time_of_last_throttle - self.time_window();
-        SCALE_CONSTANT * dt.powi(3) + self.last_max_rate
-    }
 }
 
 #[cfg(test)]
@@ -198,18 +242,10 @@ mod tests {
     use super::*;
     use crate::ManualClock;
 
-    fn state(last_max_rate: f64, time_of_last_throttle: f64) -> State {
-        State {
-            fill_rate: 0.0,
-            max_capacity: f64::MAX,
-            current_capacity: 0.0,
-            last_timestamp: None,
-            enabled: false,
-            measured_tx_rate: 0.0,
-            last_tx_rate_bucket: 0.0,
-            request_count: 0,
+    fn state(last_max_rate: f64, last_throttle: f64) -> Cubic {
+        Cubic {
             last_max_rate,
-            time_of_last_throttle,
+            last_throttle,
         }
     }
 
@@ -230,7 +266,7 @@ mod tests {
             (10.0, 21.26626835427364),
             (11.0, 36.425998516920465),
         ] {
-            let got = s.cubic_success(t);
+            let got = s.success(t);
             assert!(close(got, want), "t={t}: {got} != {want}");
         }
     }

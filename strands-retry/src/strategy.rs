@@ -7,11 +7,13 @@
 //! allocation, no clock read (unless `max_elapsed` is set), no locked
 //! instruction (see `stats.rs`).
 
-use crate::budget::{RetryBudget, SUCCESS_REFUND};
+use crate::behavior::RetryBehavior;
+use crate::budget::RetryBudget;
 use crate::clock::{Clock, ClockSource};
 use crate::error::ConfigError;
 use crate::jitter::Jitter;
 use crate::rate_limit::{AdaptiveRateLimiter, SendReason};
+use crate::rng::RandomSource;
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::stats::{Counter, Counters, RetryStats};
 use crate::{RetryKind, Retryable};
@@ -45,7 +47,9 @@ type Notify = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 /// # Default
 ///
 /// The seed's numbers: 5 retries, 1 s base delay, 60 s cap, exponential
-/// base 2.0, Full jitter, no deadline, no budget, no rate limiter.
+/// base 2.0, Full jitter, no deadline, no budget, no rate limiter, under
+/// retry behavior 2.0 (see [`RetryBehavior`] for why; the AWS SDKs' own
+/// standard mode is [`RetryStrategy::aws_standard`]).
 #[derive(Clone)]
 pub struct RetryStrategy {
     inner: Arc<Inner>,
@@ -54,6 +58,7 @@ pub struct RetryStrategy {
 struct Inner {
     max_retries: u32,
     base_delay: Duration,
+    transient_base_delay: Duration,
     max_delay: Duration,
     exponential_base: f64,
     jitter: Jitter,
@@ -63,6 +68,9 @@ struct Inner {
     notify: Option<Notify>,
     clock: ClockSource,
     counters: Counters,
+    behavior: RetryBehavior,
+    random: RandomSource,
+    long_polling: bool,
 }
 
 impl fmt::Debug for RetryStrategy {
@@ -70,7 +78,9 @@ impl fmt::Debug for RetryStrategy {
         let i = &self.inner;
         f.debug_struct("RetryStrategy")
             .field("max_retries", &i.max_retries)
+            .field("behavior", &i.behavior)
             .field("base_delay", &i.base_delay)
+            .field("transient_base_delay", &i.transient_base_delay)
             .field("max_delay", &i.max_delay)
             .field("exponential_base", &i.exponential_base)
             .field("jitter", &i.jitter)
@@ -78,6 +88,8 @@ impl fmt::Debug for RetryStrategy {
             .field("budget", &i.budget)
             .field("rate_limiter", &i.rate_limiter.is_some())
             .field("notify", &i.notify.is_some())
+            .field("random", &i.random)
+            .field("long_polling", &i.long_polling)
             .finish()
     }
 }
@@ -93,6 +105,10 @@ impl Default for RetryStrategy {
 pub struct RetryStrategyBuilder {
     max_retries: u32,
     base_delay: f64,
+    /// Whether the user set `base_delay` (a preset's base is clamped to a
+    /// lower `max_delay`; the user's own is an error there).
+    base_delay_set: bool,
+    transient_base_delay: Option<f64>,
     max_delay: f64,
     exponential_base: f64,
     jitter: Jitter,
@@ -101,17 +117,24 @@ pub struct RetryStrategyBuilder {
     rate_limiter: Option<AdaptiveRateLimiter>,
     notify: Option<Notify>,
     clock: Option<ClockSource>,
+    behavior: RetryBehavior,
+    random: RandomSource,
+    long_polling: bool,
 }
 
 impl fmt::Debug for RetryStrategyBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryStrategyBuilder")
+            .field("behavior", &self.behavior)
             .field("max_retries", &self.max_retries)
             .field("base_delay", &self.base_delay)
+            .field("transient_base_delay", &self.transient_base_delay)
             .field("max_delay", &self.max_delay)
             .field("exponential_base", &self.exponential_base)
             .field("jitter", &self.jitter)
             .field("max_elapsed", &self.max_elapsed)
+            .field("random", &self.random)
+            .field("long_polling", &self.long_polling)
             .finish_non_exhaustive()
     }
 }
@@ -128,6 +151,8 @@ impl RetryStrategyBuilder {
         Self {
             max_retries: 5,
             base_delay: 1.0,
+            base_delay_set: false,
+            transient_base_delay: None,
             max_delay: 60.0,
             exponential_base: 2.0,
             jitter: Jitter::Full,
@@ -136,7 +161,72 @@ impl RetryStrategyBuilder {
             rate_limiter: None,
             notify: None,
             clock: None,
+            behavior: RetryBehavior::V2_0,
+            random: RandomSource::thread_local(),
+            long_polling: false,
         }
+    }
+
+    /// The AWS SDKs' standard mode under `behavior`: 3 attempts (2
+    /// retries), 1 s base delay for throttling and the behavior's base for
+    /// transient errors (1 s under 2.0, 50 ms under 2.1), a 20 s cap, Full
+    /// jitter, exponential base 2 and the SDKs' 500-token budget priced by
+    /// `behavior`. Every knob can still be changed after.
+    pub fn aws_standard(behavior: RetryBehavior) -> Self {
+        Self::new()
+            .behavior(behavior)
+            .max_retries(crate::aws::STANDARD_MAX_ATTEMPTS - 1)
+            .max_delay(crate::aws::STANDARD_MAX_BACKOFF)
+            .jitter(Jitter::Full)
+            .budget(RetryBudget::for_behavior(behavior))
+    }
+
+    /// [`aws_standard`](Self::aws_standard) with a service's own defaults
+    /// where the spec gives it some (`"dynamodb"` and `"dynamodbstreams"`
+    /// under 2.1: 4 attempts, 25 ms transient base delay); any other
+    /// service id gets the standard ones. Ids are the SDKs' service ids,
+    /// lowercase, as botocore names them.
+    pub fn aws_service_standard(service: &str, behavior: RetryBehavior) -> Self {
+        let d = crate::aws::service_retry_defaults(service, behavior);
+        let mut b = Self::aws_standard(behavior).max_retries(d.max_attempts - 1);
+        if let Some(t) = d.transient_base_delay {
+            b = b.transient_base_delay(t);
+        }
+        b
+    }
+
+    /// Which edition of the AWS SDKs' retry rules the loop follows (2.0 by
+    /// default): the transient base delay, how a server hint bounds the
+    /// next delay, and how the rate limiter paces a retry. The budget's
+    /// prices are the budget's own ([`RetryBudget::for_behavior`]).
+    pub fn behavior(mut self, behavior: RetryBehavior) -> Self {
+        self.behavior = behavior;
+        self
+    }
+
+    /// The base delay after a transient (non-throttling) error; by default
+    /// the behavior's (`base_delay` under 2.0, 50 ms under 2.1, never
+    /// above `max_delay`). `base_delay` stays the throttling base.
+    pub fn transient_base_delay(mut self, d: Duration) -> Self {
+        self.transient_base_delay = Some(d.as_secs_f64());
+        self
+    }
+
+    /// Where jitter draws its samples: [`RandomSource::fixed`] for the
+    /// spec's "random factor 1", [`RandomSource::seeded`] for a
+    /// reproducible run.
+    pub fn random_source(mut self, source: RandomSource) -> Self {
+        self.random = source;
+        self
+    }
+
+    /// A long-polling caller (SQS `ReceiveMessage`, SFN
+    /// `GetActivityTask`): when the budget refuses a retry, the loop still
+    /// sleeps the delay it computed before returning the error, so a
+    /// polling loop around it cannot spin (the 2.1 spec's rule).
+    pub fn long_polling(mut self, on: bool) -> Self {
+        self.long_polling = on;
+        self
     }
 
     /// Retries after the first attempt (5 by default; 0 never retries).
@@ -148,6 +238,7 @@ impl RetryStrategyBuilder {
     /// The delay before the first retry, before jitter (1 s by default).
     pub fn base_delay(mut self, d: Duration) -> Self {
         self.base_delay = d.as_secs_f64();
+        self.base_delay_set = true;
         self
     }
 
@@ -155,6 +246,7 @@ impl RetryStrategyBuilder {
     /// infinite values are rejected by `build`.
     pub fn base_delay_secs(mut self, secs: f64) -> Self {
         self.base_delay = secs;
+        self.base_delay_set = true;
         self
     }
 
@@ -222,7 +314,7 @@ impl RetryStrategyBuilder {
         let max = secs(self.max_delay).ok_or(ConfigError::InvalidMaxDelay {
             value: self.max_delay,
         })?;
-        if base > max {
+        if base > max && self.base_delay_set {
             return Err(ConfigError::BaseDelayExceedsMax { base, max });
         }
         let e = self.exponential_base;
@@ -234,15 +326,39 @@ impl RetryStrategyBuilder {
         {
             return Err(ConfigError::InvalidJitter { value: f });
         }
+        if let Some(t) = self.transient_base_delay {
+            match secs(t) {
+                None => return Err(ConfigError::InvalidTransientBaseDelay { value: t }),
+                Some(t) if t > max => {
+                    return Err(ConfigError::BaseDelayExceedsMax { base: t, max });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(u) = self.random.fixed_value()
+            && !(0.0..=1.0).contains(&u)
+        {
+            return Err(ConfigError::InvalidRandomSample { value: u });
+        }
         Ok(self.build_unchecked())
     }
 
     fn build_unchecked(self) -> RetryStrategy {
+        let max_delay = secs(self.max_delay).unwrap_or(Duration::from_secs(60));
+        let base_delay = secs(self.base_delay)
+            .unwrap_or(Duration::from_secs(1))
+            .min(max_delay);
+        let transient_base_delay = self
+            .transient_base_delay
+            .and_then(secs)
+            .unwrap_or_else(|| self.behavior.transient_base_delay(base_delay))
+            .min(max_delay);
         RetryStrategy {
             inner: Arc::new(Inner {
                 max_retries: self.max_retries,
-                base_delay: secs(self.base_delay).unwrap_or(Duration::from_secs(1)),
-                max_delay: secs(self.max_delay).unwrap_or(Duration::from_secs(60)),
+                base_delay,
+                transient_base_delay,
+                max_delay,
                 exponential_base: self.exponential_base,
                 jitter: self.jitter,
                 max_elapsed: self.max_elapsed,
@@ -251,20 +367,25 @@ impl RetryStrategyBuilder {
                 notify: self.notify,
                 clock: self.clock.unwrap_or_else(ClockSource::system),
                 counters: Counters::default(),
+                behavior: self.behavior,
+                random: self.random,
+                long_polling: self.long_polling,
             }),
         }
     }
 }
 
-/// `min(cap × exponential_base, max)`, saturating (NaN or infinity land on `max`).
+/// `min(base × factor, max)`, saturating: the one formula of a capped
+/// exponential delay. Zero times any growth is zero (0 × ∞ would be NaN);
+/// NaN and infinity fail `<` and land on `max`.
 #[inline]
-fn next_cap(cap: Duration, exponential_base: f64, max: Duration) -> Duration {
-    if cap >= max {
-        return max;
+fn capped(base: Duration, factor: f64, max: Duration) -> Duration {
+    if base.is_zero() {
+        return Duration::ZERO;
     }
-    let next = cap.as_secs_f64() * exponential_base;
-    if next < max.as_secs_f64() {
-        Duration::from_secs_f64(next).min(max)
+    let secs = base.as_secs_f64() * factor;
+    if secs < max.as_secs_f64() {
+        Duration::from_secs_f64(secs).min(max)
     } else {
         max
     }
@@ -285,9 +406,9 @@ fn secs(s: f64) -> Option<Duration> {
 struct Run {
     retries: u32,
     prev_delay: Duration,
-    /// The un-jittered delay for the next retry, grown by multiplication
-    /// rather than `powf` per retry.
-    cap: Duration,
+    /// `exponential_base ^ retries`, grown by multiplication rather than
+    /// `powf` per retry; the next cap is `capped(base of the kind, growth)`.
+    growth: f64,
     /// Tokens the last retry took from the budget (0: none yet).
     permit: u32,
     started: Option<Duration>,
@@ -298,12 +419,41 @@ struct Run {
 enum Decision {
     Retry(Duration),
     GiveUp,
+    /// Give up, but only after this sleep (long polling, budget refused).
+    GiveUpAfter(Duration),
 }
 
 impl RetryStrategy {
     /// A builder with the seed's defaults.
     pub fn builder() -> RetryStrategyBuilder {
         RetryStrategyBuilder::new()
+    }
+
+    /// A builder with the AWS SDKs' standard mode under `behavior`
+    /// ([`RetryStrategyBuilder::aws_standard`]):
+    /// `RetryStrategy::aws_standard(RetryBehavior::V2_1).build()?`.
+    pub fn aws_standard(behavior: RetryBehavior) -> RetryStrategyBuilder {
+        RetryStrategyBuilder::aws_standard(behavior)
+    }
+
+    /// A builder with a service's own standard-mode defaults
+    /// ([`RetryStrategyBuilder::aws_service_standard`]):
+    /// `RetryStrategy::aws_service_standard("dynamodb", RetryBehavior::V2_1)`.
+    pub fn aws_service_standard(service: &str, behavior: RetryBehavior) -> RetryStrategyBuilder {
+        RetryStrategyBuilder::aws_service_standard(service, behavior)
+    }
+
+    /// Which edition of the SDKs' retry rules the loop follows.
+    pub fn behavior(&self) -> RetryBehavior {
+        self.inner.behavior
+    }
+    /// The base delay after a transient (non-throttling) error.
+    pub fn transient_base_delay(&self) -> Duration {
+        self.inner.transient_base_delay
+    }
+    /// Whether the loop sleeps before giving up on a budget refusal.
+    pub fn is_long_polling(&self) -> bool {
+        self.inner.long_polling
     }
 
     /// Retries after the first attempt.
@@ -368,19 +518,26 @@ impl RetryStrategy {
     /// Never decreases with `attempt`, never overflows, saturates at
     /// `max_delay`.
     pub fn cap_for_attempt(&self, attempt: u32) -> Duration {
+        self.cap_for(RetryKind::Throttling, attempt)
+    }
+
+    /// [`cap_for_attempt`](Self::cap_for_attempt) after an error of `kind`:
+    /// throttling grows from `base_delay`, anything else from
+    /// `transient_base_delay` (the same under retry behavior 2.0).
+    pub fn cap_for(&self, kind: RetryKind, attempt: u32) -> Duration {
         let i = &*self.inner;
-        // Zero times any growth is zero (0 × ∞ would be NaN, and NaN lands
-        // on the cap below): the loop sleeps 0, and so says this.
-        if i.base_delay.is_zero() {
-            return Duration::ZERO;
-        }
-        let factor = i.exponential_base.powf(f64::from(attempt));
-        let secs = i.base_delay.as_secs_f64() * factor;
-        // NaN and infinity fail `<` and land on the cap.
-        if secs < i.max_delay.as_secs_f64() {
-            Duration::from_secs_f64(secs).min(i.max_delay)
-        } else {
-            i.max_delay
+        capped(
+            self.base_for(kind),
+            i.exponential_base.powf(f64::from(attempt)),
+            i.max_delay,
+        )
+    }
+
+    #[inline]
+    fn base_for(&self, kind: RetryKind) -> Duration {
+        match kind {
+            RetryKind::Throttling => self.inner.base_delay,
+            _ => self.inner.transient_base_delay,
         }
     }
 
@@ -392,7 +549,7 @@ impl RetryStrategy {
             0 => self.inner.base_delay,
             n => self.cap_for_attempt(n - 1),
         };
-        self.delay_with(attempt, prev, crate::rng::unit())
+        self.delay_with(attempt, prev, self.inner.random.sample())
     }
 
     /// [`delay_for_attempt`](Self::delay_for_attempt) with the previous
@@ -446,6 +603,10 @@ impl RetryStrategy {
                 Err(e) => match self.on_error(&mut run, &e) {
                     Decision::Retry(d) => sleep(d),
                     Decision::GiveUp => return Err(e),
+                    Decision::GiveUpAfter(d) => {
+                        sleep(d);
+                        return Err(e);
+                    }
                 },
             }
         }
@@ -494,6 +655,10 @@ impl RetryStrategy {
                 Err(e) => match self.on_error(&mut run, &e) {
                     Decision::Retry(d) => Box::pin(sleeper.sleep(d)).await,
                     Decision::GiveUp => return Err(e),
+                    Decision::GiveUpAfter(d) => {
+                        Box::pin(sleeper.sleep(d)).await;
+                        return Err(e);
+                    }
                 },
             }
         }
@@ -506,7 +671,7 @@ impl RetryStrategy {
         Run {
             retries: 0,
             prev_delay: i.base_delay,
-            cap: i.base_delay,
+            growth: 1.0,
             permit: 0,
             started: i.max_elapsed.map(|_| i.clock.now()),
         }
@@ -532,9 +697,9 @@ impl RetryStrategy {
     fn on_success(&self, run: &Run) {
         let i = &*self.inner;
         if run.retries == 0 {
-            i.budget.deposit(SUCCESS_REFUND);
+            i.budget.on_success(None);
         } else {
-            i.budget.deposit(run.permit);
+            i.budget.on_success(Some(run.permit));
             i.counters.bump(Counter::SuccessesAfterRetry);
         }
         if let Some(rl) = &i.rate_limiter {
@@ -543,7 +708,8 @@ impl RetryStrategy {
     }
 
     /// The whole retry policy, in order: classify, out of retries, delay
-    /// (server hint or backoff, or the rate limiter's pacing), deadline,
+    /// (backoff from the kind's base, bounded or replaced by a server hint
+    /// and the rate limiter's pacing as the behavior says), deadline,
     /// budget; then count, notify and trace.
     #[cold]
     fn on_error(&self, run: &mut Run, error: &(dyn ErrorRetryable + '_)) -> Decision {
@@ -555,40 +721,64 @@ impl RetryStrategy {
         if !kind.is_retryable() || run.retries >= i.max_retries {
             return self.give_up(run, kind, "not retryable or out of retries");
         }
-        let paced = i.rate_limiter.as_ref().and_then(|rl| {
-            rl.acquire(if kind == RetryKind::Throttling {
-                SendReason::RetryAfterThrottle
-            } else {
-                SendReason::Retry
-            })
-        });
-        let delay = match (paced, error.retry_after()) {
-            (Some(d), _) => d.min(i.max_delay),
-            (None, Some(hint)) => hint.min(i.max_delay),
-            (None, None) => i.jitter.apply(
-                run.cap,
-                run.prev_delay,
-                i.base_delay,
-                i.max_delay,
-                crate::rng::unit(),
-            ),
+        let base = self.base_for(kind);
+        let backoff = i.jitter.apply(
+            capped(base, run.growth, i.max_delay),
+            run.prev_delay,
+            base,
+            i.max_delay,
+            i.random.sample(),
+        );
+        let delay = match i.behavior {
+            // 2.0: the limiter's wait (a retry priced 5, 10 after a
+            // throttle) replaces the backoff, else the hint does.
+            RetryBehavior::V2_0 => {
+                let paced = i.rate_limiter.as_ref().and_then(|rl| {
+                    rl.acquire(if kind == RetryKind::Throttling {
+                        SendReason::RetryAfterThrottle
+                    } else {
+                        SendReason::Retry
+                    })
+                });
+                match (paced, error.retry_after()) {
+                    (Some(d), _) | (None, Some(d)) => d.min(i.max_delay),
+                    (None, None) => backoff,
+                }
+            }
+            // 2.1: the hint is clamped around the backoff, and the retry
+            // takes one send token like any attempt, waited for after it.
+            _ => {
+                let d = error.retry_after().map_or(backoff, |h| {
+                    i.behavior.hinted_delay(h, backoff, i.max_delay)
+                });
+                let paced = i
+                    .rate_limiter
+                    .as_ref()
+                    .and_then(|rl| rl.acquire(SendReason::Initial));
+                paced.map_or(d, |w| w.min(i.max_delay).max(d))
+            }
         };
         if let (Some(limit), Some(started)) = (i.max_elapsed, run.started)
             && i.clock.now().saturating_sub(started).saturating_add(delay) > limit
         {
             return self.give_up(run, kind, "the next sleep would pass max_elapsed");
         }
-        let cost = RetryBudget::cost(error.is_timeout());
+        let cost = i.budget.cost_of(kind, error.is_timeout());
         if !i.budget.try_withdraw(cost) {
             i.counters.bump(Counter::BudgetRefusals);
-            return self.give_up(run, kind, "the retry budget is exhausted");
+            let out = self.give_up(run, kind, "the retry budget is exhausted");
+            return if i.long_polling {
+                Decision::GiveUpAfter(delay)
+            } else {
+                out
+            };
         }
         // The SDKs forget the previous retry's tokens when a new retry takes
         // its own: only the last one is given back on success.
         run.permit = cost;
         run.retries += 1;
         run.prev_delay = delay;
-        run.cap = next_cap(run.cap, i.exponential_base, i.max_delay);
+        run.growth *= i.exponential_base;
         i.counters.bump(Counter::Retries);
         if let Some(notify) = &i.notify {
             notify(&RetryEvent {
@@ -721,5 +911,65 @@ mod tests {
             ));
         }
         assert!(b().exponential_base(1.0).build().is_ok());
+    }
+
+    #[test]
+    fn new_knobs_are_checked() {
+        let b = || RetryStrategy::aws_standard(RetryBehavior::V2_1);
+        for t in [f64::NAN, -0.5, f64::INFINITY] {
+            let r = b()
+                .transient_base_delay(Duration::from_millis(1))
+                .max_delay_secs(1.0);
+            // through the seconds form, which can carry a bad float
+            let mut r = r;
+            r.transient_base_delay = Some(t);
+            assert!(matches!(
+                r.build(),
+                Err(ConfigError::InvalidTransientBaseDelay { .. })
+            ));
+        }
+        assert!(matches!(
+            b().transient_base_delay(Duration::from_secs(30)).build(),
+            Err(ConfigError::BaseDelayExceedsMax { .. })
+        ));
+        for u in [-0.1, 1.01, f64::NAN] {
+            assert!(matches!(
+                b().random_source(RandomSource::fixed(u)).build(),
+                Err(ConfigError::InvalidRandomSample { .. })
+            ));
+        }
+        // A preset's base is clamped to a lower cap; the user's own is not.
+        let s = b().max_delay(Duration::from_millis(200)).build().unwrap();
+        assert_eq!(s.base_delay(), Duration::from_millis(200));
+        assert!(
+            b().max_delay(Duration::from_millis(200))
+                .base_delay(Duration::from_secs(1))
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn aws_presets_are_the_sdks() {
+        let s = RetryStrategy::aws_standard(RetryBehavior::V2_1)
+            .build()
+            .unwrap();
+        assert_eq!(s.max_retries(), 2);
+        assert_eq!(s.base_delay(), Duration::from_secs(1));
+        assert_eq!(s.transient_base_delay(), Duration::from_millis(50));
+        assert_eq!(s.max_delay(), Duration::from_secs(20));
+        assert_eq!(s.budget().available(), 500);
+        assert_eq!(s.budget().cost_of(RetryKind::Transient, false), 14);
+        let d = RetryStrategy::aws_service_standard("dynamodb", RetryBehavior::V2_1)
+            .build()
+            .unwrap();
+        assert_eq!(d.max_retries(), 3);
+        assert_eq!(d.transient_base_delay(), Duration::from_millis(25));
+        let old = RetryStrategy::aws_service_standard("dynamodb", RetryBehavior::V2_0)
+            .build()
+            .unwrap();
+        assert_eq!(old.max_retries(), 2);
+        assert_eq!(old.transient_base_delay(), Duration::from_secs(1));
+        assert_eq!(RetryStrategy::default().behavior(), RetryBehavior::V2_0);
     }
 }
