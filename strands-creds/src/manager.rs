@@ -256,10 +256,12 @@ impl AwsClientManagerBuilder {
             .clone()
             .map(|s| RetryLayer::new(s, self.breaker.clone()));
         if let Some(l) = &layer {
-            for knob in l.unmapped() {
+            let knobs = l.unmapped();
+            if !knobs.is_empty() {
                 tracing::warn!(
-                    knob,
-                    "strands retry knob has no AWS SDK equivalent; the SDK's behaviour applies"
+                    knobs = %knobs.join("; "),
+                    "{} strands retry knob(s) have no AWS SDK equivalent; the SDK's behaviour applies to them",
+                    knobs.len()
                 );
             }
         } else if self.breaker.is_some() {

@@ -8,14 +8,26 @@
 //! | strands knob | SDK lever |
 //! |---|---|
 //! | `max_retries`, `base_delay`, `max_delay` | `RetryConfig::standard()` (attempts = retries + 1, initial and max backoff) |
+//! | `behavior`, `transient_base_delay`, `long_polling` | the config's `RetrySpec` (`v2_0()` or `v2_1()`, its non-throttling initial backoff, long polling) |
+//! | `rate_limiter` | `RetryMode::Adaptive` (the SDK keeps its own limiter state, per manager) |
 //! | strands-retry's code tables, `Retry-After`, `x-amz-retry-after` | a `ClassifyRetry` that runs last and decides: retryable with the server's delay, or forbidden |
 //! | stats, `CircuitBreaker` | an `Intercept`: counts each attempt into the strategy's stats; an open breaker stops the request before it is sent |
-//! | `RetryBudget` | one `RetryPartition` per manager: its clients share the SDK's token bucket (500, 5 a retry, 10 after a timeout: the rules `RetryBudget::standard()` copies) |
+//! | `RetryBudget` (size and prices) | one custom `RetryPartition` per manager, whose `TokenBucket` has the budget's capacity and prices (an unlimited budget: `TokenBucket::unlimited()`); its clients share it |
+//!
+//! The SDK's bucket is its own: it starts as the strands budget does and
+//! follows the same rules, but SDK-path retries do not draw on the
+//! `RetryBudget` value itself (`budget.available()` counts only strands
+//! loops).
 //!
 //! Not mappable: an exponential base other than 2 and jitter other than
 //! Full (the SDK's backoff is `rand × min(initial × 2^n, max)`, which is
-//! strands' default), `max_elapsed` and a custom budget size. `build()` logs
-//! a warning naming each knob it could not carry over.
+//! strands' default), `max_elapsed`, `notify`, a fixed or seeded
+//! `random_source`, and a first-try refund other than 1. `build()` logs one
+//! warning naming every knob it could not carry over.
+//!
+//! Without `.retry_strategy(s)` strands sets no retry config at all: the
+//! SDK's own resolution applies (`AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS`,
+//! `AWS_NEW_RETRIES_2026`, a profile's `retry_mode` and `max_attempts`).
 //!
 //! Stacking: with `.retry_strategy(s)` on the manager, do not also wrap the
 //! manager's clients in `#[with_retry]` or `s.execute_with_retry`: the
@@ -23,7 +35,7 @@
 //! either this layer, or `#[with_retry]` around calls on a manager built
 //! with `.disable_sdk_retries()` (one attempt per SDK call).
 
-use aws_smithy_runtime::client::retries::RetryPartition;
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -37,12 +49,14 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
-use aws_smithy_types::retry::{ErrorKind, RetryConfig};
+use aws_smithy_types::retry::{ErrorKind, RetryConfig, RetrySpec};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use strands_errors::{Parsed, TransportFailure, classify_response};
-use strands_retry::{CircuitBreaker, CircuitPermit, Jitter, RetryKind, RetryStrategy};
+use strands_retry::{
+    CircuitBreaker, CircuitPermit, Jitter, RetryBehavior, RetryCosts, RetryKind, RetryStrategy,
+};
 
 static NEXT_PARTITION: AtomicU64 = AtomicU64::new(0);
 
@@ -60,10 +74,13 @@ impl RetryLayer {
     /// attempt.
     pub fn new(strategy: RetryStrategy, breaker: Option<CircuitBreaker>) -> Self {
         let n = NEXT_PARTITION.fetch_add(1, Ordering::Relaxed);
+        let partition = RetryPartition::custom(format!("strands-{n}"))
+            .token_bucket(token_bucket(&strategy))
+            .build();
         Self {
             strategy,
             breaker,
-            partition: RetryPartition::new(format!("strands-{n}")),
+            partition,
         }
     }
 
@@ -74,17 +91,27 @@ impl RetryLayer {
 
     /// Attempts and backoff bounds.
     pub fn retry_config(&self) -> RetryConfig {
-        RetryConfig::standard()
-            .with_max_attempts(self.strategy.max_retries().saturating_add(1))
-            .with_initial_backoff(self.strategy.base_delay())
-            .with_max_backoff(self.strategy.max_delay())
+        let s = &self.strategy;
+        let spec = match s.behavior() {
+            RetryBehavior::V2_0 => RetrySpec::v2_0(),
+            _ => RetrySpec::v2_1(),
+        }
+        .with_non_throttling_initial_backoff(s.transient_base_delay())
+        .with_long_polling(s.is_long_polling());
+        let base = if s.rate_limiter().is_some() {
+            RetryConfig::adaptive()
+        } else {
+            RetryConfig::standard()
+        };
+        base.with_max_attempts(s.max_retries().saturating_add(1))
+            .with_initial_backoff(s.base_delay())
+            .with_max_backoff(s.max_delay())
+            .with_retry_spec(spec)
     }
 
     /// The classifier that decides what is retried.
     pub fn classifier(&self) -> SharedRetryClassifier {
-        SharedRetryClassifier::new(StrandsClassifier {
-            max_delay: self.strategy.max_delay(),
-        })
+        SharedRetryClassifier::new(StrandsClassifier)
     }
 
     /// The interceptor: stats and the breaker.
@@ -104,6 +131,21 @@ impl RetryLayer {
     pub fn unmapped(&self) -> Vec<String> {
         let s = &self.strategy;
         let mut out = Vec::new();
+        if s.has_notify() {
+            out.push("notify (the SDK's retries call no strands hook; use an interceptor or the strategy's stats)".to_owned());
+        }
+        if !s.random_source().is_thread_local() {
+            out.push(format!(
+                "random_source {:?} (the SDK draws its own jitter)",
+                s.random_source()
+            ));
+        }
+        let refund = s.budget().costs().first_try_refund;
+        if !s.budget().is_unlimited() && refund != RetryCosts::V2_0.first_try_refund {
+            out.push(format!(
+                "a first-try refund of {refund} (the SDK's bucket gives back 1)"
+            ));
+        }
         if (s.exponential_base() - 2.0).abs() > f64::EPSILON {
             out.push(format!(
                 "exponential_base {} (the SDK's backoff doubles)",
@@ -125,12 +167,30 @@ impl RetryLayer {
     }
 }
 
+/// The SDK's token bucket for `strategy`'s budget: its size and prices.
+///
+/// The SDK prices an `ErrorKind::TransientError` (its name for a timeout
+/// or a connection failure) at `timeout_retry_cost`, a `ServerError` at
+/// `retry_cost` and a `ThrottlingError` at `throttling_retry_cost`; the
+/// classifier below sorts strands' verdicts into those three.
+fn token_bucket(strategy: &RetryStrategy) -> TokenBucket {
+    let budget = strategy.budget();
+    if budget.is_unlimited() {
+        return TokenBucket::unlimited();
+    }
+    let c = budget.costs();
+    TokenBucket::builder()
+        .capacity(usize::try_from(budget.capacity()).unwrap_or(usize::MAX))
+        .retry_cost(c.retry)
+        .timeout_retry_cost(c.timeout_retry)
+        .throttling_retry_cost(c.throttling_retry)
+        .build()
+}
+
 /// Runs after the SDK's classifiers and overrides them: strands' tables
 /// decide, so nothing the strands policy calls permanent is retried.
 #[derive(Debug)]
-struct StrandsClassifier {
-    max_delay: Duration,
-}
+struct StrandsClassifier;
 
 impl ClassifyRetry for StrandsClassifier {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
@@ -139,13 +199,15 @@ impl ClassifyRetry for StrandsClassifier {
         };
         let kind = match kind {
             RetryKind::Throttling => ErrorKind::ThrottlingError,
-            RetryKind::Transient => ErrorKind::TransientError,
+            // No response: the SDK's "transient" (a timeout's price).
+            RetryKind::Transient if ctx.response().is_none() => ErrorKind::TransientError,
+            RetryKind::Transient => ErrorKind::ServerError,
             RetryKind::Permanent => return RetryAction::RetryForbidden,
         };
+        // The hint goes as is: the SDK bounds it as the spec says (by the
+        // max backoff under 2.0, to [t, t + 5 s] under 2.1).
         match hint {
-            Some(d) => {
-                RetryAction::retryable_error_with_explicit_delay(kind, d.min(self.max_delay))
-            }
+            Some(d) => RetryAction::retryable_error_with_explicit_delay(kind, d),
             None => RetryAction::retryable_error(kind),
         }
     }
@@ -315,13 +377,12 @@ mod tests {
         ctx.set_output_or_error(Err(OrchestratorError::operation(Error::erase(meta(
             code, message,
         )))));
-        let classifier = StrandsClassifier {
-            max_delay: Duration::from_secs(20),
-        };
+        let classifier = StrandsClassifier;
         let layer = match classifier.classify_retry(&ctx) {
             RetryAction::RetryIndicated(RetryReason::RetryableError { kind, .. }) => match kind {
                 ErrorKind::ThrottlingError => RetryKind::Throttling,
-                _ => RetryKind::Transient,
+                ErrorKind::ServerError => RetryKind::Transient,
+                other => panic!("a response classified as {other:?}"),
             },
             _ => RetryKind::Permanent,
         };
@@ -356,6 +417,38 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    /// Every knob the SDK path cannot carry is named, and nothing else.
+    #[test]
+    fn unmapped_names_every_knob_the_sdk_cannot_carry() {
+        use strands_retry::{RandomSource, RetryBudget, RetryCosts};
+        let plain = RetryStrategy::aws_standard(RetryBehavior::V2_1)
+            .build()
+            .unwrap();
+        assert!(RetryLayer::new(plain, None).unmapped().is_empty());
+        let s = RetryStrategy::builder()
+            .exponential_base(3.0)
+            .jitter(Jitter::Equal)
+            .max_elapsed(Duration::from_secs(9))
+            .notify(|_| {})
+            .random_source(RandomSource::seeded(1))
+            .budget(RetryBudget::new(50).with_costs(RetryCosts::V2_1.with_first_try_refund(0)))
+            .build()
+            .unwrap();
+        let knobs = RetryLayer::new(s, None).unmapped();
+        let all = knobs.join("\n");
+        for k in [
+            "exponential_base",
+            "jitter",
+            "max_elapsed",
+            "notify",
+            "random_source",
+            "first-try refund",
+        ] {
+            assert!(all.contains(k), "{k} missing from {all}");
+        }
+        assert_eq!(knobs.len(), 6, "{all}");
     }
 
     #[test]

@@ -70,6 +70,11 @@ impl RandomSource {
         }
     }
 
+    /// Whether this is the default per-thread generator.
+    pub fn is_thread_local(&self) -> bool {
+        matches!(self.0, Source::Thread)
+    }
+
     /// The fixed value, if this is [`fixed`](Self::fixed).
     pub(crate) fn fixed_value(&self) -> Option<f64> {
         match self.0 {
