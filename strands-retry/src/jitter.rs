@@ -46,6 +46,19 @@ impl Jitter {
         max: Duration,
         u: f64,
     ) -> Duration {
+        let d = from_ns(self.apply_ns(ns(cap), ns(prev), ns(base), ns(max), u));
+        // Float rounding of durations past 2^53 ns (104 days) may land a
+        // nanosecond outside; the bounds are exact.
+        let (lo, hi) = self.bounds(cap, prev, base, max);
+        d.clamp(lo, hi.max(lo))
+    }
+
+    /// [`apply`](Self::apply) in nanoseconds as `f64`: the retry loop keeps
+    /// its delays in this form, so a retry costs a few float operations and
+    /// one conversion to `Duration` (`Duration::try_from_secs_f64` per
+    /// step was most of a retry's cost in the bench).
+    #[inline]
+    pub(crate) fn apply_ns(self, cap: f64, prev: f64, base: f64, max: f64, u: f64) -> f64 {
         let u = if u.is_finite() {
             u.clamp(0.0, 1.0)
         } else {
@@ -53,16 +66,16 @@ impl Jitter {
         };
         match self {
             Jitter::None => cap,
-            Jitter::Full => scale(cap, u),
+            Jitter::Full => cap * u,
             Jitter::Equal => {
-                let half = cap / 2;
-                half + scale(cap - half, u)
+                let half = cap / 2.0;
+                half + half * u
             }
             Jitter::Decorrelated => {
-                let hi = prev.saturating_mul(3).max(base).min(max);
-                (base + scale(hi.saturating_sub(base), u)).min(max)
+                let hi = (prev * 3.0).max(base).min(max);
+                (base + (hi - base).max(0.0) * u).min(max)
             }
-            Jitter::Proportional(f) => cap.saturating_add(scale(cap, fraction(f) * u)),
+            Jitter::Proportional(f) => cap + cap * fraction(f) * u,
         }
     }
 
@@ -87,9 +100,42 @@ impl Jitter {
 /// `d × f` for `f` in `[0, 1]`, never more than `d`. `Duration::mul_f64`
 /// panics when float rounding carries `d × 1.0` past `Duration::MAX`
 /// ("cannot convert float seconds to Duration"); this saturates instead.
+///
+/// In whole nanoseconds when `d` fits a `u64` of them (under 584 years):
+/// a float-to-integer cast is one instruction, where
+/// `Duration::try_from_secs_f64` was most of a retry's cost in the bench.
 #[inline]
 fn scale(d: Duration, f: f64) -> Duration {
-    Duration::try_from_secs_f64(d.as_secs_f64() * f).map_or(d, |v| v.min(d))
+    match nanos(d) {
+        // `as` saturates, and rounding of a large `n as f64` may carry past
+        // `n`: `min` keeps it at `d`.
+        Some(n) => Duration::from_nanos((n as f64 * f) as u64).min(d),
+        None => Duration::try_from_secs_f64(d.as_secs_f64() * f).map_or(d, |v| v.min(d)),
+    }
+}
+
+/// `d` in nanoseconds, when that fits a `u64`.
+#[inline]
+fn nanos(d: Duration) -> Option<u64> {
+    u64::try_from(d.as_nanos()).ok()
+}
+
+/// `d` in nanoseconds as `f64` (exact below 2^53 ns, 104 days).
+#[inline]
+pub(crate) fn ns(d: Duration) -> f64 {
+    d.as_secs() as f64 * 1e9 + f64::from(d.subsec_nanos())
+}
+
+/// Nanoseconds as a `Duration`, saturating: negative or NaN is zero, past
+/// `Duration::MAX` is `Duration::MAX`.
+#[inline]
+pub(crate) fn from_ns(x: f64) -> Duration {
+    // u64::MAX as f64 (2^64): below it, a cast; above, seconds.
+    if x < 18_446_744_073_709_551_615.0 {
+        Duration::from_nanos(x as u64)
+    } else {
+        Duration::try_from_secs_f64(x / 1e9).unwrap_or(Duration::MAX)
+    }
 }
 
 /// A factor in `[0, 1]`: `Duration::mul_f64` panics on negative or NaN

@@ -11,7 +11,7 @@ use crate::behavior::RetryBehavior;
 use crate::budget::RetryBudget;
 use crate::clock::{Clock, ClockSource};
 use crate::error::ConfigError;
-use crate::jitter::Jitter;
+use crate::jitter::{Jitter, from_ns, ns};
 use crate::rate_limit::{AdaptiveRateLimiter, SendReason};
 use crate::rng::RandomSource;
 use crate::sleep::{DefaultSleeper, Sleeper};
@@ -71,6 +71,11 @@ struct Inner {
     behavior: RetryBehavior,
     random: RandomSource,
     long_polling: bool,
+    /// `base_delay`, `transient_base_delay` and `max_delay` in nanoseconds,
+    /// the form the loop computes in.
+    base_ns: f64,
+    transient_base_ns: f64,
+    max_ns: f64,
 }
 
 impl fmt::Debug for RetryStrategy {
@@ -370,6 +375,9 @@ impl RetryStrategyBuilder {
                 behavior: self.behavior,
                 random: self.random,
                 long_polling: self.long_polling,
+                base_ns: ns(base_delay),
+                transient_base_ns: ns(transient_base_delay),
+                max_ns: ns(max_delay),
             }),
         }
     }
@@ -380,15 +388,18 @@ impl RetryStrategyBuilder {
 /// NaN and infinity fail `<` and land on `max`.
 #[inline]
 fn capped(base: Duration, factor: f64, max: Duration) -> Duration {
-    if base.is_zero() {
-        return Duration::ZERO;
+    from_ns(capped_ns(ns(base), factor, ns(max))).min(max)
+}
+
+/// [`capped`] in nanoseconds as `f64`, the form the loop keeps its delays
+/// in (see `Jitter::apply_ns`).
+#[inline]
+fn capped_ns(base: f64, factor: f64, max: f64) -> f64 {
+    if base == 0.0 {
+        return 0.0;
     }
-    let secs = base.as_secs_f64() * factor;
-    if secs < max.as_secs_f64() {
-        Duration::from_secs_f64(secs).min(max)
-    } else {
-        max
-    }
+    let x = base * factor;
+    if x < max { x } else { max }
 }
 
 /// Seconds as a `Duration`; `None` for NaN, infinity and negatives. A
@@ -405,7 +416,9 @@ fn secs(s: f64) -> Option<Duration> {
 #[derive(Debug)]
 struct Run {
     retries: u32,
-    prev_delay: Duration,
+    /// The delay slept before the last retry (Decorrelated jitter grows
+    /// from it), in nanoseconds.
+    prev_ns: f64,
     /// `exponential_base ^ retries`, grown by multiplication rather than
     /// `powf` per retry; the next cap is `capped(base of the kind, growth)`.
     growth: f64,
@@ -682,7 +695,7 @@ impl RetryStrategy {
         i.counters.bump(Counter::Calls);
         Run {
             retries: 0,
-            prev_delay: i.base_delay,
+            prev_ns: i.base_ns,
             growth: 1.0,
             permit: 0,
             started: i.max_elapsed.map(|_| i.clock.now()),
@@ -733,14 +746,18 @@ impl RetryStrategy {
         if !kind.is_retryable() || run.retries >= i.max_retries {
             return self.give_up(run, kind, "not retryable or out of retries");
         }
-        let base = self.base_for(kind);
-        let backoff = i.jitter.apply(
-            capped(base, run.growth, i.max_delay),
-            run.prev_delay,
+        let base = match kind {
+            RetryKind::Throttling => i.base_ns,
+            _ => i.transient_base_ns,
+        };
+        let backoff_ns = i.jitter.apply_ns(
+            capped_ns(base, run.growth, i.max_ns),
+            run.prev_ns,
             base,
-            i.max_delay,
+            i.max_ns,
             i.random.sample(),
         );
+        let backoff = from_ns(backoff_ns);
         let delay = match i.behavior {
             // 2.0: the limiter's wait (a retry priced 5, 10 after a
             // throttle) replaces the backoff, else the hint does.
@@ -789,7 +806,11 @@ impl RetryStrategy {
         // its own: only the last one is given back on success.
         run.permit = cost;
         run.retries += 1;
-        run.prev_delay = delay;
+        run.prev_ns = if delay == backoff {
+            backoff_ns
+        } else {
+            ns(delay)
+        };
         run.growth *= i.exponential_base;
         i.counters.bump(Counter::Retries);
         if let Some(notify) = &i.notify {
