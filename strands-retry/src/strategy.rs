@@ -615,24 +615,50 @@ impl RetryStrategy {
         S: FnMut(Duration),
         E: Retryable + Error,
     {
-        let mut run = self.begin();
+        let started = self.begin();
         if let Some(d) = self.pace(SendReason::Initial) {
             sleep(d);
         }
+        match op() {
+            Ok(v) => {
+                self.on_first_try_success();
+                Ok(v)
+            }
+            Err(e) => self.retry_blocking(self.run(started), e, sleep, op),
+        }
+    }
+
+    /// Everything after a first failure, out of line: the success path
+    /// stays a few instructions around the call.
+    #[inline(never)]
+    fn retry_blocking<T, E, F, S>(
+        &self,
+        mut run: Run,
+        first: E,
+        mut sleep: S,
+        mut op: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut() -> Result<T, E>,
+        S: FnMut(Duration),
+        E: Retryable + Error,
+    {
+        let mut e = first;
         loop {
+            match self.on_error(&mut run, &e) {
+                Decision::Retry(d) => sleep(d),
+                Decision::GiveUp => return Err(e),
+                Decision::GiveUpAfter(d) => {
+                    sleep(d);
+                    return Err(e);
+                }
+            }
             match op() {
                 Ok(v) => {
                     self.on_success(&run);
                     return Ok(v);
                 }
-                Err(e) => match self.on_error(&mut run, &e) {
-                    Decision::Retry(d) => sleep(d),
-                    Decision::GiveUp => return Err(e),
-                    Decision::GiveUpAfter(d) => {
-                        sleep(d);
-                        return Err(e);
-                    }
-                },
+                Err(next) => e = next,
             }
         }
     }
@@ -664,41 +690,74 @@ impl RetryStrategy {
         S: Sleeper,
         E: Retryable + Error,
     {
-        let mut run = self.begin();
+        let started = self.begin();
         if let Some(d) = self.pace(SendReason::Initial) {
             // Boxed: a timer future can be large (tokio's is ~100 bytes), and
             // inline it would make every call's future that large, success
             // or not. The allocation happens only when a sleep does.
             Box::pin(sleeper.sleep(d)).await;
         }
+        match op().await {
+            Ok(v) => {
+                self.on_first_try_success();
+                Ok(v)
+            }
+            // Everything after a first failure is one boxed future: this
+            // future, whose size every call pays to build and move, holds
+            // only the first attempt. One allocation per failed call.
+            Err(e) => Box::pin(self.retry_async(self.run(started), e, sleeper, op)).await,
+        }
+    }
+
+    async fn retry_async<T, E, F, Fut, S>(
+        &self,
+        mut run: Run,
+        first: E,
+        sleeper: S,
+        mut op: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        S: Sleeper,
+        E: Retryable + Error,
+    {
+        let mut e = first;
         loop {
+            match self.on_error(&mut run, &e) {
+                Decision::Retry(d) => sleeper.sleep(d).await,
+                Decision::GiveUp => return Err(e),
+                Decision::GiveUpAfter(d) => {
+                    sleeper.sleep(d).await;
+                    return Err(e);
+                }
+            }
             match op().await {
                 Ok(v) => {
                     self.on_success(&run);
                     return Ok(v);
                 }
-                Err(e) => match self.on_error(&mut run, &e) {
-                    Decision::Retry(d) => Box::pin(sleeper.sleep(d)).await,
-                    Decision::GiveUp => return Err(e),
-                    Decision::GiveUpAfter(d) => {
-                        Box::pin(sleeper.sleep(d)).await;
-                        return Err(e);
-                    }
-                },
+                Err(next) => e = next,
             }
         }
     }
 
+    /// Count the call; the start time when a deadline needs it.
     #[inline]
-    fn begin(&self) -> Run {
+    fn begin(&self) -> Option<Duration> {
         let i = &*self.inner;
         i.counters.bump(Counter::Calls);
+        i.max_elapsed.map(|_| i.clock.now())
+    }
+
+    /// The loop's state after a first failure.
+    fn run(&self, started: Option<Duration>) -> Run {
         Run {
             retries: 0,
-            prev_ns: i.base_ns,
+            prev_ns: self.inner.base_ns,
             growth: 1.0,
             permit: 0,
-            started: i.max_elapsed.map(|_| i.clock.now()),
+            started,
         }
     }
 
@@ -719,6 +778,14 @@ impl RetryStrategy {
     }
 
     #[inline]
+    fn on_first_try_success(&self) {
+        let i = &*self.inner;
+        i.budget.on_success(None);
+        if let Some(rl) = &i.rate_limiter {
+            rl.record(false);
+        }
+    }
+
     fn on_success(&self, run: &Run) {
         let i = &*self.inner;
         if run.retries == 0 {
@@ -826,14 +893,10 @@ impl RetryStrategy {
         // io::Error or a presigned URL may carry a secret. The kind, the
         // attempt and the delay say what the loop did; a `DeploymentError`
         // (already redacted) reaches `notify` and `log_error` for the rest.
-        tracing::info!(
-            target: "strands_retry",
-            attempt = run.retries,
-            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            kind = kind.as_str(),
-            "retrying after a {} error",
-            kind.as_str()
-        );
+        // One relaxed load when no subscriber wants INFO.
+        if tracing::level_filters::LevelFilter::current() >= tracing::Level::INFO {
+            log_retry(run.retries, delay, kind);
+        }
         Decision::Retry(delay)
     }
 
@@ -850,6 +913,22 @@ impl RetryStrategy {
         }
         Decision::GiveUp
     }
+}
+
+/// The loop's one INFO event, out of line: inlined, the event's machinery
+/// made the decision core spill and cost ~16 ns a retry (half of it) in
+/// the bench, with no subscriber at all; behind a call it costs the call.
+#[cold]
+#[inline(never)]
+fn log_retry(attempt: u32, delay: Duration, kind: RetryKind) {
+    tracing::info!(
+        target: "strands_retry",
+        attempt,
+        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        kind = kind.as_str(),
+        "retrying after a {} error",
+        kind.as_str()
+    );
 }
 
 /// `Retryable + Error` as one object type, so the decision core is
