@@ -80,6 +80,24 @@ const PAIRS: &[Pair] = &[
         Goal::Ratio(0.5),
     ),
     pair(
+        "retry success, async on tokio / direct call",
+        "success_async_tokio/strands",
+        "success_async_tokio/direct",
+        Goal::Ratio(1.2),
+    ),
+    pair(
+        "retry success, async on tokio / backon",
+        "success_async_tokio/strands",
+        "success_async_tokio/backon",
+        Goal::Ratio(0.25),
+    ),
+    pair(
+        "5 failures + success, async on tokio / backon",
+        "retry_5_failures_async_tokio/strands",
+        "retry_5_failures_async_tokio/backon",
+        Goal::Ratio(0.5),
+    ),
+    pair(
         "breaker closed / recloser",
         "breaker_closed/strands",
         "breaker_closed/recloser",
