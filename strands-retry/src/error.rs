@@ -135,6 +135,23 @@ pub enum ConfigError {
         /// The value given.
         value: f64,
     },
+    /// A breaker's `max_recovery_timeout` below its `recovery_timeout`.
+    #[error("max_recovery_timeout ({max:?}) is below recovery_timeout ({recovery:?})")]
+    #[diagnostic(
+        code(strands::retry::max_recovery_below_recovery),
+        help(
+            "the open period starts at recovery_timeout and doubles after each failed trial up to max_recovery_timeout: give a max at least as long as the start"
+        ),
+        url(
+            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--max_recovery_below_recovery.md"
+        )
+    )]
+    MaxRecoveryBelowRecovery {
+        /// recovery_timeout as given.
+        recovery: std::time::Duration,
+        /// max_recovery_timeout as given.
+        max: std::time::Duration,
+    },
     /// `transient_base_delay` is NaN, negative or infinite.
     #[error("invalid transient_base_delay: {value} seconds")]
     #[diagnostic(
@@ -177,6 +194,7 @@ pub const CODES: &[&str] = &[
     "strands::retry::invalid_failure_threshold",
     "strands::retry::invalid_half_open_calls",
     "strands::retry::invalid_recovery_jitter",
+    "strands::retry::max_recovery_below_recovery",
     "strands::retry::invalid_transient_base_delay",
     "strands::retry::invalid_random_sample",
     "strands::retry::circuit_open",
@@ -202,6 +220,10 @@ mod tests {
             ConfigError::InvalidFailureThreshold,
             ConfigError::InvalidHalfOpenCalls,
             ConfigError::InvalidRecoveryJitter { value: -1.0 },
+            ConfigError::MaxRecoveryBelowRecovery {
+                recovery: Duration::from_secs(2),
+                max: Duration::from_secs(1),
+            },
             ConfigError::InvalidTransientBaseDelay { value: f64::NAN },
             ConfigError::InvalidRandomSample { value: 1.5 },
         ];

@@ -105,7 +105,7 @@ impl Jitter {
 /// a float-to-integer cast is one instruction, where
 /// `Duration::try_from_secs_f64` was most of a retry's cost in the bench.
 #[inline]
-fn scale(d: Duration, f: f64) -> Duration {
+pub(crate) fn scale(d: Duration, f: f64) -> Duration {
     match nanos(d) {
         // `as` saturates, and rounding of a large `n as f64` may carry past
         // `n`: `min` keeps it at `d`.

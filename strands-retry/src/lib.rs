@@ -55,7 +55,8 @@ mod strategy;
 
 pub use behavior::{NEW_RETRIES_ENV, RETRY_AFTER_HEADROOM, RetryBehavior, RetryCosts};
 pub use breaker::{
-    CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState, is_failure,
+    CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState,
+    DEFAULT_MAX_RECOVERY_TIMEOUT, DEFAULT_RECOVERY_JITTER, DEFAULT_RECOVERY_TIMEOUT, is_failure,
 };
 pub use budget::RetryBudget;
 pub use classify::{RetryKind, Retryable};

@@ -581,14 +581,18 @@ impl RetryStrategy {
     /// delay and the uniform sample `u ∈ [0, 1)` given: deterministic, for
     /// tests and simulations.
     pub fn delay_with(&self, attempt: u32, prev: Duration, u: f64) -> Duration {
+        self.backoff(RetryKind::Throttling, attempt, prev, u)
+    }
+
+    /// The backoff before retry number `attempt` (0 = the first retry)
+    /// after an error of `kind`, from the kind's base delay, given the
+    /// previous delay and the uniform sample `u ∈ [0, 1]`: the loop's own
+    /// computation, for simulations (no server hint, no rate limiter).
+    pub fn backoff(&self, kind: RetryKind, attempt: u32, prev: Duration, u: f64) -> Duration {
         let i = &*self.inner;
-        i.jitter.apply(
-            self.cap_for_attempt(attempt),
-            prev,
-            i.base_delay,
-            i.max_delay,
-            u,
-        )
+        let base = self.base_for(kind);
+        i.jitter
+            .apply(self.cap_for(kind, attempt), prev, base, i.max_delay, u)
     }
 
     /// Run `op` until it succeeds, fails permanently, or the strategy gives

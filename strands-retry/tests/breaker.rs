@@ -383,3 +383,41 @@ fn a_half_open_rejection_leaves_the_delay_to_the_backoff() {
     out.unwrap();
     assert_eq!(*delays.lock().unwrap(), [Duration::from_millis(20)]);
 }
+
+/// A growing open period: each failed trial doubles the wait up to the
+/// cap; a successful trial starts over from `recovery_timeout`.
+#[test]
+fn failed_trials_double_the_open_period_up_to_the_cap() {
+    let clock = ManualClock::new();
+    let b = CircuitBreaker::builder()
+        .failure_threshold(1)
+        .recovery_timeout(Duration::from_secs(2))
+        .max_recovery_timeout(Duration::from_secs(10))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let open_for = |b: &CircuitBreaker| match ok(b) {
+        Err(CircuitError::Open { retry_after }) => retry_after,
+        other => panic!("not open: {other:?}"),
+    };
+    fail(&b).unwrap_err();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let wait = open_for(&b);
+        seen.push(wait.as_secs());
+        clock.advance(wait);
+        fail(&b).unwrap_err(); // the trial fails: open again, longer
+    }
+    assert_eq!(seen, [2, 4, 8, 10, 10]);
+    clock.advance(open_for(&b));
+    ok(&b).unwrap(); // the trial succeeds: closed, and the next open starts over
+    fail(&b).unwrap_err();
+    assert_eq!(open_for(&b).as_secs(), 2);
+    assert!(matches!(
+        CircuitBreaker::builder()
+            .recovery_timeout(Duration::from_secs(5))
+            .max_recovery_timeout(Duration::from_secs(4))
+            .build(),
+        Err(ConfigError::MaxRecoveryBelowRecovery { .. })
+    ));
+}

@@ -21,9 +21,34 @@ use rand::{RngExt as _, SeedableRng};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Duration;
-use strands_retry::{CircuitBreaker, Jitter, ManualClock, RetryBudget, RetryStrategy};
+use strands_retry::{
+    CircuitBreaker, Jitter, ManualClock, RandomSource, RetryBehavior, RetryBudget, RetryKind,
+    RetryStrategy,
+};
 
 const SEED: u64 = 0x5752_414e_4453; // "STRANDS"
+
+/// A breaker's open period: `start_s`, doubled per failed trial up to
+/// `max_s` (equal: fixed), stretched by up to 20 % per open (jitter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Open {
+    pub(crate) start_s: u64,
+    pub(crate) max_s: u64,
+}
+
+/// The seed's breaker: 60 s open, fixed.
+pub(crate) const SEED_OPEN: Open = Open {
+    start_s: 60,
+    max_s: 60,
+};
+
+/// The open period the sweep chose (see `sweep`), which is the library's
+/// default: 2 s doubling to 10 s. A blip is probed again in 2 s; a long
+/// outage costs one probe per client every 10-12 s.
+pub(crate) const RECOMMENDED_OPEN: Open = Open {
+    start_s: strands_retry::DEFAULT_RECOVERY_TIMEOUT.as_secs(),
+    max_s: strands_retry::DEFAULT_MAX_RECOVERY_TIMEOUT.as_secs(),
+};
 
 /// The retry policies compared in (a) and (b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,48 +56,72 @@ pub(crate) enum Policy {
     NoRetry,
     /// The seed's: 5 retries, 1 s, 60 s, ×2, Proportional(0.1).
     Naive,
-    /// The AWS SDK's standard mode: 3 attempts, Full jitter 1 s / 20 s,
-    /// a 500-token bucket per client, 5 a retry.
+    /// The AWS SDKs' standard mode, retry behavior 2.0: 3 attempts, Full
+    /// jitter 1 s / 20 s, a 500-token bucket per client, 5 a retry.
     Sdk,
+    /// The same under retry behavior 2.1: 50 ms base for transient
+    /// errors, 14 tokens a transient retry, 5 a throttling one.
+    Sdk21,
     /// strands' defaults with `RetryBudget::standard()` per client.
     Strands,
-    /// The same plus a breaker per client (5 failures, 60 s, recovery
-    /// jittered up to +20 % per client).
-    StrandsBreaker,
+    /// The same plus a breaker per client (5 failures, open as given).
+    StrandsBreaker(Open),
 }
 
 impl Policy {
-    pub(crate) const ALL: [Self; 5] = [
+    /// The rows of (a) and (b): the peers, the seed's breaker and the
+    /// recommended one.
+    pub(crate) const ALL: [Self; 7] = [
         Self::NoRetry,
         Self::Naive,
         Self::Sdk,
+        Self::Sdk21,
         Self::Strands,
-        Self::StrandsBreaker,
+        Self::StrandsBreaker(SEED_OPEN),
+        Self::StrandsBreaker(RECOMMENDED_OPEN),
     ];
 
-    pub(crate) fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> String {
         match self {
-            Self::NoRetry => "no retry",
-            Self::Naive => "seed naive (5, Proportional 0.1)",
-            Self::Sdk => "AWS SDK standard",
-            Self::Strands => "strands + budget",
-            Self::StrandsBreaker => "strands + budget + breaker",
+            Self::NoRetry => "no retry".to_owned(),
+            Self::Naive => "seed naive (5, Proportional 0.1)".to_owned(),
+            Self::Sdk => "AWS SDK standard, behavior 2.0".to_owned(),
+            Self::Sdk21 => "AWS SDK standard, behavior 2.1".to_owned(),
+            Self::Strands => "strands + budget".to_owned(),
+            Self::StrandsBreaker(o) if o.start_s == o.max_s => {
+                format!("strands + budget + breaker ({} s open)", o.start_s)
+            }
+            Self::StrandsBreaker(o) => format!(
+                "strands + budget + breaker ({} s open, doubling to {} s)",
+                o.start_s, o.max_s
+            ),
         }
     }
 
     fn strategy(self) -> RetryStrategy {
-        let b = RetryStrategy::builder();
         let b = match self {
-            Self::NoRetry => b.max_retries(0),
-            Self::Naive => b.jitter(Jitter::Proportional(0.1)),
-            Self::Sdk => b.max_retries(2).max_delay(Duration::from_secs(20)),
-            Self::Strands | Self::StrandsBreaker => b,
+            Self::NoRetry => RetryStrategy::builder().max_retries(0),
+            Self::Naive => RetryStrategy::builder().jitter(Jitter::Proportional(0.1)),
+            Self::Sdk => RetryStrategy::aws_standard(RetryBehavior::V2_0),
+            Self::Sdk21 => RetryStrategy::aws_standard(RetryBehavior::V2_1),
+            Self::Strands | Self::StrandsBreaker(_) => RetryStrategy::builder(),
         };
         b.build().unwrap_or_default()
     }
 
-    fn budgeted(self) -> bool {
-        matches!(self, Self::Sdk | Self::Strands | Self::StrandsBreaker)
+    fn budget(self) -> Option<RetryBudget> {
+        match self {
+            Self::NoRetry | Self::Naive => None,
+            Self::Sdk21 => Some(RetryBudget::for_behavior(RetryBehavior::V2_1)),
+            Self::Sdk | Self::Strands | Self::StrandsBreaker(_) => Some(RetryBudget::standard()),
+        }
+    }
+
+    fn open(self) -> Option<Open> {
+        match self {
+            Self::StrandsBreaker(o) => Some(o),
+            _ => None,
+        }
     }
 }
 
@@ -197,20 +246,27 @@ pub(crate) fn simulate(policy: Policy, service: Service, clients: u32, secs: u64
     let strategy = policy.strategy();
     let clock = ManualClock::new();
     let mut fleet: Vec<Client> = (0..clients)
-        .map(|_| Client {
-            budget: policy.budgeted().then(RetryBudget::standard),
-            breaker: (policy == Policy::StrandsBreaker).then(|| {
-                let recovery = 60_000 + (rng.random::<f64>() * 12_000.0) as u64;
+        .map(|c| Client {
+            budget: policy.budget(),
+            breaker: policy.open().map(|o| {
                 CircuitBreaker::builder()
                     .failure_threshold(5)
-                    .recovery_timeout(Duration::from_millis(recovery))
-                    .recovery_jitter(0.0)
+                    .recovery_timeout(Duration::from_secs(o.start_s))
+                    .max_recovery_timeout(Duration::from_secs(o.max_s))
+                    .recovery_jitter(strands_retry::DEFAULT_RECOVERY_JITTER)
+                    .random_source(RandomSource::seeded(SEED ^ u64::from(c)))
                     .clock(clock.clone())
                     .build()
                     .unwrap_or_else(|_| CircuitBreaker::new(5, Duration::from_secs(60)))
             }),
         })
         .collect();
+    // What the service answers when it fails: a 5xx in an outage, a
+    // throttle when out of capacity.
+    let failure = match service {
+        Service::Outage { .. } => RetryKind::Transient,
+        Service::Capacity { .. } => RetryKind::Throttling,
+    };
     let end_ms = secs * 1000;
     let mut run = Run::sized(secs as usize + 120);
     let mut throttle = match service {
@@ -280,11 +336,7 @@ pub(crate) fn simulate(policy: Policy, service: Service, clients: u32, secs: u64
             if let Some(b) = &client.budget {
                 // The SDKs' rule: a success gives back its last retry's cost,
                 // or 1 after a first-try success.
-                b.deposit(if attempt == 0 {
-                    1
-                } else {
-                    RetryBudget::cost(false)
-                });
+                b.on_success((attempt > 0).then(|| b.cost_of(failure, false)));
             }
             continue;
         }
@@ -292,12 +344,16 @@ pub(crate) fn simulate(policy: Policy, service: Service, clients: u32, secs: u64
             continue;
         }
         if let Some(b) = &client.budget
-            && !b.try_withdraw(RetryBudget::cost(false))
+            && !b.try_withdraw(b.cost_of(failure, false))
         {
             continue;
         }
-        let delay =
-            strategy.delay_with(attempt, Duration::from_millis(prev_ms), rng.random::<f64>());
+        let delay = strategy.backoff(
+            failure,
+            attempt,
+            Duration::from_millis(prev_ms),
+            rng.random::<f64>(),
+        );
         let d = delay.as_millis() as u64;
         heap.push(Reverse((
             t + d.max(1),
@@ -337,6 +393,94 @@ pub(crate) fn outage(clients: u32) -> Vec<OutageRow> {
             per_second: run.calls[..720].to_vec(),
         })
         .collect()
+}
+
+/// The open periods the sweep tries: fixed ones, and ones that start
+/// short and double per failed trial.
+pub(crate) const SWEEP: [Open; 12] = [
+    Open {
+        start_s: 5,
+        max_s: 5,
+    },
+    Open {
+        start_s: 10,
+        max_s: 10,
+    },
+    Open {
+        start_s: 15,
+        max_s: 15,
+    },
+    Open {
+        start_s: 20,
+        max_s: 20,
+    },
+    Open {
+        start_s: 30,
+        max_s: 30,
+    },
+    Open {
+        start_s: 60,
+        max_s: 60,
+    },
+    Open {
+        start_s: 1,
+        max_s: 5,
+    },
+    Open {
+        start_s: 1,
+        max_s: 10,
+    },
+    Open {
+        start_s: 2,
+        max_s: 10,
+    },
+    Open {
+        start_s: 2,
+        max_s: 15,
+    },
+    Open {
+        start_s: 2,
+        max_s: 30,
+    },
+    Open {
+        start_s: 5,
+        max_s: 60,
+    },
+];
+
+/// One point of the trade-off: a policy's load during the outage (vs no
+/// retry) and the seconds after recovery until 99 % of requests succeed.
+pub(crate) struct Point {
+    pub(crate) policy: Policy,
+    pub(crate) load: f64,
+    pub(crate) recovered_s: Option<usize>,
+}
+
+/// (a)'s outage under every open period of [`SWEEP`], and the SDK rows
+/// for comparison.
+pub(crate) fn sweep(clients: u32) -> Vec<Point> {
+    let service = Service::Outage { until_ms: 600_000 };
+    let base = simulate(Policy::NoRetry, service, clients, 720)
+        .calls_between(0, 600)
+        .max(1) as f64;
+    [Policy::Sdk, Policy::Sdk21]
+        .into_iter()
+        .chain(SWEEP.map(Policy::StrandsBreaker))
+        .map(|policy| {
+            let run = simulate(policy, service, clients, 720);
+            Point {
+                policy,
+                load: run.calls_between(0, 600) as f64 / base,
+                recovered_s: run.recovered_after(600, 0.99),
+            }
+        })
+        .collect()
+}
+
+/// The issue's goal for a 10-minute outage: at most 0.1× the calls of a
+/// no-retry fleet, and 99 % succeeding within 15 s of recovery.
+pub(crate) fn meets_goal(p: &Point) -> bool {
+    p.load <= 0.1 && p.recovered_s.is_some_and(|s| s <= 15)
 }
 
 /// The rejection costs (b) is run at: free, then 2, 5 and 10 % of a served
@@ -428,7 +572,7 @@ pub(crate) fn report(root: &std::path::Path) {
     let mut csv = String::from("second");
     for r in &rows {
         csv.push(',');
-        csv.push_str(r.policy.name());
+        csv.push_str(&r.policy.name());
     }
     csv.push('\n');
     for s in 0..720 {
@@ -443,10 +587,12 @@ pub(crate) fn report(root: &std::path::Path) {
         Ok(()) => println!("\ncalls per second per policy: {}", path.display()),
         Err(e) => println!("\ncould not write {}: {e}", path.display()),
     }
+    let names: Vec<String> = rows.iter().map(|r| r.policy.name()).collect();
     let series: Vec<plot::Series<'_>> = rows
         .iter()
-        .map(|r| plot::Series {
-            name: r.policy.name(),
+        .zip(&names)
+        .map(|(r, name)| plot::Series {
+            name,
             per_second: &r.per_second,
         })
         .collect();
@@ -478,6 +624,48 @@ pub(crate) fn report(root: &std::path::Path) {
             Ok(()) => println!("plot: {}", path.display()),
             Err(e) => println!("could not draw {}: {e}", path.display()),
         }
+    }
+
+    println!(
+        "\n(a') breaker sweep: the 10 min outage under each open period (jittered +0-20 % per open), \
+         the SDK rows for comparison. Goal: at most 0.1x the calls of no retry, 99 % succeeding within 15 s\n"
+    );
+    println!("| policy | calls in outage vs no retry | seconds until 99 % succeed | goal met |");
+    println!("|---|---|---|---|");
+    let points = sweep(clients);
+    for p in &points {
+        println!(
+            "| {} | {:.3}x | {} | {} |",
+            p.policy.name(),
+            p.load,
+            p.recovered_s
+                .map_or_else(|| "never".to_owned(), |s| s.to_string()),
+            if meets_goal(p) { "yes" } else { "no" }
+        );
+    }
+    let labels: Vec<String> = points.iter().map(|p| p.policy.name()).collect();
+    let dots: Vec<plot::Dot<'_>> = points
+        .iter()
+        .zip(&labels)
+        .map(|(p, label)| plot::Dot {
+            label,
+            x: p.load,
+            y: p.recovered_s.map_or(720.0, |s| s as f64),
+        })
+        .collect();
+    let path = dir.join("breaker_tradeoff.png");
+    match plot::write_scatter(
+        &path,
+        &plot::Scatter {
+            title: "(a') outage load against recovery: each open period of the sweep",
+            x_desc: "calls during the outage / a no-retry fleet's (log)",
+            y_desc: "seconds after recovery until 99 % succeed",
+            dots: &dots,
+            goal: (0.1, 15.0),
+        },
+    ) {
+        Ok(()) => println!("\nplot: {}", path.display()),
+        Err(e) => println!("\ncould not draw {}: {e}", path.display()),
     }
 
     println!(
@@ -557,17 +745,30 @@ mod tests {
             "naive {}",
             by(&a, Policy::Naive)
         );
-        assert!(by(&a, Policy::StrandsBreaker) <= 0.2);
-        let breaker = a
-            .iter()
-            .find(|r| r.policy == Policy::StrandsBreaker)
-            .unwrap();
+        let row = |p: Policy| a.iter().find(|r| r.policy == p).unwrap();
+        // The seed's 60 s breaker: little load, a slow recovery.
+        let seed = row(Policy::StrandsBreaker(SEED_OPEN));
+        assert!(seed.outage_calls_vs_no_retry <= 0.05);
+        assert!(seed.recovered_after_s.is_some_and(|s| s > 60));
+        // The recommended (default) one meets the issue's goal, and beats
+        // the SDKs' 2.1 behaviour on load.
+        let rec = row(Policy::StrandsBreaker(RECOMMENDED_OPEN));
         assert!(
-            breaker.peak_after_vs_steady <= 1.5,
+            rec.outage_calls_vs_no_retry <= 0.1,
             "{}",
-            breaker.peak_after_vs_steady
+            rec.outage_calls_vs_no_retry
         );
-        assert!(breaker.recovered_after_s.is_some_and(|s| s <= 72));
+        assert!(
+            rec.recovered_after_s.is_some_and(|s| s <= 15),
+            "{:?}",
+            rec.recovered_after_s
+        );
+        assert!(
+            rec.peak_after_vs_steady <= 1.5,
+            "{}",
+            rec.peak_after_vs_steady
+        );
+        assert!(rec.outage_calls_vs_no_retry < 0.2 * row(Policy::Sdk21).outage_calls_vs_no_retry);
     }
 
     #[test]
@@ -588,7 +789,15 @@ mod tests {
         // succeeds more with at most half its calls.
         let costly = throttled(100, 0.05);
         let (naive_ok, naive_calls) = by(&costly, Policy::Naive);
-        for p in [Policy::Strands, Policy::StrandsBreaker] {
+        // ... and the recommended policy beats the SDKs' 2.1 behaviour on
+        // success and on calls.
+        let (rec_ok, rec_calls) = by(&costly, Policy::StrandsBreaker(RECOMMENDED_OPEN));
+        let (sdk_ok, sdk_calls) = by(&costly, Policy::Sdk21);
+        assert!(
+            rec_ok >= sdk_ok && rec_calls < sdk_calls,
+            "{rec_ok} {rec_calls} vs {sdk_ok} {sdk_calls}"
+        );
+        for p in [Policy::Strands, Policy::StrandsBreaker(RECOMMENDED_OPEN)] {
             let (ok, calls) = by(&costly, p);
             assert!(ok >= naive_ok, "{p:?} {ok} < naive {naive_ok}");
             assert!(

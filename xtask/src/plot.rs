@@ -144,6 +144,78 @@ where
         .map_err(|e| e.to_string())
 }
 
+/// One labelled point of a trade-off chart.
+pub(crate) struct Dot<'a> {
+    pub(crate) label: &'a str,
+    pub(crate) x: f64,
+    pub(crate) y: f64,
+}
+
+/// A trade-off chart: labelled points, x on a log scale, and the goal's
+/// corner (`x` at most `goal.0`, `y` at most `goal.1`) shaded.
+pub(crate) struct Scatter<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) x_desc: &'a str,
+    pub(crate) y_desc: &'a str,
+    pub(crate) dots: &'a [Dot<'a>],
+    pub(crate) goal: (f64, f64),
+}
+
+/// Draw `chart` and write it as a PNG to `path`.
+pub(crate) fn write_scatter(path: &Path, chart: &Scatter<'_>) -> Result<(), String> {
+    register_font();
+    let (w, h) = SIZE;
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut buf, SIZE)
+            .map_err(|e| e.to_string())?
+            .into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let xs = chart.dots.iter().map(|d| d.x.max(1e-3));
+        let x_hi = xs.clone().fold(chart.goal.0, f64::max) * 2.0;
+        let x_lo = xs.fold(chart.goal.0, f64::min) / 2.0;
+        let y_hi = chart.dots.iter().map(|d| d.y).fold(chart.goal.1, f64::max) * 1.1;
+        let mut ctx = ChartBuilder::on(&root)
+            .caption(chart.title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(80)
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.0..y_hi)
+            .map_err(|e| e.to_string())?;
+        ctx.draw_series(std::iter::once(Rectangle::new(
+            [(x_lo, 0.0), (chart.goal.0, chart.goal.1)],
+            RGBColor(220, 245, 220).filled(),
+        )))
+        .map_err(|e| e.to_string())?;
+        ctx.configure_mesh()
+            .x_desc(chart.x_desc)
+            .y_desc(chart.y_desc)
+            .x_label_formatter(&|v| format!("{v:.3}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 18))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, d) in chart.dots.iter().enumerate() {
+            let colour = Palette99::pick(i).to_rgba();
+            ctx.draw_series(std::iter::once(Circle::new(
+                (d.x.max(1e-3), d.y),
+                6,
+                colour.filled(),
+            )))
+            .map_err(|e| e.to_string())?;
+            ctx.draw_series(std::iter::once(Text::new(
+                d.label.to_owned(),
+                (d.x.max(1e-3), d.y),
+                ("sans-serif", 13),
+            )))
+            .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    encode(path, &buf, SIZE)
+}
+
 fn encode(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> Result<(), String> {
     let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
