@@ -98,6 +98,17 @@ impl Policy {
         }
     }
 
+    /// A label short enough for a point on a chart.
+    pub(crate) fn short_name(self) -> String {
+        match self {
+            Self::Sdk => "SDK 2.0".to_owned(),
+            Self::Sdk21 => "SDK 2.1".to_owned(),
+            Self::StrandsBreaker(o) if o.start_s == o.max_s => format!("{} s", o.start_s),
+            Self::StrandsBreaker(o) => format!("{}->{} s", o.start_s, o.max_s),
+            other => other.name(),
+        }
+    }
+
     fn strategy(self) -> RetryStrategy {
         let b = match self {
             Self::NoRetry => RetryStrategy::builder().max_retries(0),
@@ -643,7 +654,7 @@ pub(crate) fn report(root: &std::path::Path) {
             if meets_goal(p) { "yes" } else { "no" }
         );
     }
-    let labels: Vec<String> = points.iter().map(|p| p.policy.name()).collect();
+    let labels: Vec<String> = points.iter().map(|p| p.policy.short_name()).collect();
     let dots: Vec<plot::Dot<'_>> = points
         .iter()
         .zip(&labels)
@@ -657,7 +668,7 @@ pub(crate) fn report(root: &std::path::Path) {
     match plot::write_scatter(
         &path,
         &plot::Scatter {
-            title: "(a') outage load against recovery: each open period of the sweep",
+            title: "(a') outage load against recovery, per breaker open period (fixed, or start->cap)",
             x_desc: "calls during the outage / a no-retry fleet's (log)",
             y_desc: "seconds after recovery until 99 % succeed",
             dots: &dots,
