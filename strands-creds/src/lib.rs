@@ -40,13 +40,35 @@ mod retry_layer;
 mod role_provider;
 mod session_cache;
 
+#[cfg(feature = "apigateway")]
+pub use aws_sdk_apigateway;
+#[cfg(feature = "apigatewayv2")]
+pub use aws_sdk_apigatewayv2;
+#[cfg(feature = "cloudformation")]
+pub use aws_sdk_cloudformation;
+#[cfg(feature = "cloudwatchlogs")]
+pub use aws_sdk_cloudwatchlogs;
+#[cfg(feature = "ecr")]
+pub use aws_sdk_ecr;
+#[cfg(feature = "iam")]
+pub use aws_sdk_iam;
 /// The SDK crates the manager builds clients of, re-exported so your
-/// versions match the manager's.
+/// versions match the manager's (each service past STS and Lambda behind
+/// its own feature).
 pub use aws_sdk_lambda;
+#[cfg(feature = "s3")]
+pub use aws_sdk_s3;
 pub use aws_sdk_sts;
 
+/// What [`managed_client!`] expands to needs, from here so your crate
+/// needs no aws-types of its own.
+#[doc(hidden)]
+pub mod __private {
+    pub use aws_types::SdkConfig;
+}
+
 pub use assume_role::{AssumeRoleConfig, BoxError, MfaFuture, MfaToken, MfaTokenSource};
-pub use client::ManagedClient;
+pub use client::{ClientLayer, ManagedClient};
 pub use error::CODES;
 pub use identity::CallerIdentity;
 pub use manager::{
@@ -55,5 +77,4 @@ pub use manager::{
 };
 pub use preflight::{CheckOutcome, PreflightCheck, PreflightReport};
 pub use region::KNOWN_REGIONS;
-pub use retry_layer::{RetryLayer, StrandsInterceptor};
 pub use session_cache::SessionCache;

@@ -23,7 +23,7 @@
 
 use crate::assume_role::AssumeRoleConfig;
 use crate::assume_role::MfaTokenSource;
-use crate::client::ManagedClient;
+use crate::client::{ClientLayer, ManagedClient};
 use crate::credentials_cache::{CredentialsCache, FETCH_TIMEOUT, ProfileNote};
 use crate::error::CredsError;
 use crate::identity::CallerIdentity;
@@ -254,8 +254,8 @@ impl AwsClientManagerBuilder {
         let layer = self
             .retry_strategy
             .clone()
-            .map(|s| RetryLayer::new(s, self.breaker.clone()));
-        if let Some(l) = &layer {
+            .map(|s| ClientLayer(RetryLayer::new(s, self.breaker.clone())));
+        if let Some(ClientLayer(l)) = &layer {
             let knobs = l.unmapped();
             if !knobs.is_empty() {
                 tracing::warn!(
@@ -347,12 +347,12 @@ impl AwsClientManagerBuilder {
         &self,
         http: &SharedHttpClient,
         region: &str,
-        layer: Option<&RetryLayer>,
+        layer: Option<&ClientLayer>,
     ) -> RegionState {
         let retry = if self.sdk_retries {
             Some(RetryConfig::disabled())
         } else {
-            layer.map(RetryLayer::retry_config)
+            layer.map(|l| l.0.retry_config())
         };
         let mut loader = self.loader(http, Some(region), retry);
         if let (Some(p), None) = (&self.profile, &self.credentials_provider) {
@@ -556,7 +556,7 @@ struct CachedIdentity {
 struct Inner {
     regions: Vec<RegionState>,
     current: AtomicUsize,
-    layer: Option<RetryLayer>,
+    layer: Option<ClientLayer>,
     profile: Option<String>,
     clients: Mutex<ClientMap>,
     identity: tokio::sync::Mutex<Option<CachedIdentity>>,
@@ -610,11 +610,6 @@ impl AwsClientManager {
         &self.current().1.config
     }
 
-    /// The strands retry layer, if the manager has a retry strategy.
-    pub fn retry_layer(&self) -> Option<&RetryLayer> {
-        self.inner.layer.as_ref()
-    }
-
     /// A client, built once per region and cached; clones are cheap.
     pub fn get_client<T: ManagedClient>(&self) -> T {
         let (_, state) = self.current();
@@ -623,13 +618,33 @@ impl AwsClientManager {
 
     /// Any SDK client from the manager's config (`client_with(aws_sdk_s3::Client::new)`),
     /// cached by type.
+    ///
+    /// The client gets what an `SdkConfig` can carry: region, credentials,
+    /// endpoint, timeouts and the strategy's retry config (attempts,
+    /// backoff, retry behavior). It cannot carry the strands classifier,
+    /// the stats and breaker interceptor or the manager's retry partition:
+    /// those sit on each service's own config builder. With a
+    /// `retry_strategy` set, this logs a warning naming the type once per
+    /// build; [`get_client`](Self::get_client) with a strands client
+    /// feature, or [`managed_client!`](crate::managed_client) for any other
+    /// crate, gets the whole layer.
     pub fn client_with<T, F>(&self, make: F) -> T
     where
         T: Clone + Send + Sync + 'static,
         F: FnOnce(&SdkConfig) -> T,
     {
         let (_, state) = self.current();
-        self.cached(|| make(&state.config))
+        self.cached(|| {
+            if self.inner.layer.is_some() {
+                tracing::warn!(
+                    client = std::any::type_name::<T>(),
+                    "client_with: this client retries by the SDK's classifier, and the circuit \
+                     breaker and retry stats do not see it; use get_client with a strands client \
+                     feature, or strands_creds::managed_client!, for the whole strands layer"
+                );
+            }
+            make(&state.config)
+        })
     }
 
     /// The client cache. A panic while it was held cannot leave it

@@ -26,9 +26,8 @@
 //! them fully). A key strands does not act on is named in a warning.
 
 use crate::assume_role::{AssumeRoleConfig, BoxError, MfaFuture, MfaTokenSource};
-use crate::client::ManagedClient;
+use crate::client::{ClientLayer, ManagedClient};
 use crate::error::CredsError;
-use crate::retry_layer::RetryLayer;
 use crate::role_provider::RoleProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
@@ -291,7 +290,7 @@ impl RolePlan {
     pub(crate) fn provider(
         &self,
         base: &SdkConfig,
-        layer: Option<&RetryLayer>,
+        layer: Option<&ClientLayer>,
         mfa: Option<Arc<dyn MfaTokenSource>>,
         session_cache: Option<std::path::PathBuf>,
     ) -> SharedCredentialsProvider {

@@ -63,7 +63,7 @@ static NEXT_PARTITION: AtomicU64 = AtomicU64::new(0);
 /// The strands policy as the SDK's levers. Cheap to clone; clones share the
 /// strategy's stats, the breaker and the partition.
 #[derive(Debug, Clone)]
-pub struct RetryLayer {
+pub(crate) struct RetryLayer {
     strategy: RetryStrategy,
     breaker: Option<CircuitBreaker>,
     partition: RetryPartition,
@@ -72,7 +72,7 @@ pub struct RetryLayer {
 impl RetryLayer {
     /// A layer for `strategy`, with an optional breaker in front of every
     /// attempt.
-    pub fn new(strategy: RetryStrategy, breaker: Option<CircuitBreaker>) -> Self {
+    pub(crate) fn new(strategy: RetryStrategy, breaker: Option<CircuitBreaker>) -> Self {
         let n = NEXT_PARTITION.fetch_add(1, Ordering::Relaxed);
         let partition = RetryPartition::custom(format!("strands-{n}"))
             .token_bucket(token_bucket(&strategy))
@@ -84,13 +84,8 @@ impl RetryLayer {
         }
     }
 
-    /// The strategy whose policy this is (its `stats()` count SDK attempts).
-    pub fn strategy(&self) -> &RetryStrategy {
-        &self.strategy
-    }
-
     /// Attempts and backoff bounds.
-    pub fn retry_config(&self) -> RetryConfig {
+    pub(crate) fn retry_config(&self) -> RetryConfig {
         let s = &self.strategy;
         let spec = match s.behavior() {
             RetryBehavior::V2_0 => RetrySpec::v2_0(),
@@ -110,12 +105,12 @@ impl RetryLayer {
     }
 
     /// The classifier that decides what is retried.
-    pub fn classifier(&self) -> SharedRetryClassifier {
+    pub(crate) fn classifier(&self) -> SharedRetryClassifier {
         SharedRetryClassifier::new(StrandsClassifier)
     }
 
     /// The interceptor: stats and the breaker.
-    pub fn interceptor(&self) -> StrandsInterceptor {
+    pub(crate) fn interceptor(&self) -> StrandsInterceptor {
         StrandsInterceptor {
             strategy: self.strategy.clone(),
             breaker: self.breaker.clone(),
@@ -123,12 +118,12 @@ impl RetryLayer {
     }
 
     /// The partition shared by the manager's clients (one token bucket).
-    pub fn partition(&self) -> RetryPartition {
+    pub(crate) fn partition(&self) -> RetryPartition {
         self.partition.clone()
     }
 
     /// The strands knobs the SDK cannot carry, one line each.
-    pub fn unmapped(&self) -> Vec<String> {
+    pub(crate) fn unmapped(&self) -> Vec<String> {
         let s = &self.strategy;
         let mut out = Vec::new();
         if s.has_notify() {
@@ -224,7 +219,7 @@ impl ClassifyRetry for StrandsClassifier {
 /// Counts attempts into the strategy's stats and puts the breaker in front
 /// of every attempt.
 #[derive(Debug, Clone)]
-pub struct StrandsInterceptor {
+pub(crate) struct StrandsInterceptor {
     strategy: RetryStrategy,
     breaker: Option<CircuitBreaker>,
 }

@@ -96,7 +96,7 @@ async fn identity_is_cached_until_clear_cache() {
 struct Counted(#[allow(dead_code)] aws_sdk_sts::Client);
 static BUILT: AtomicUsize = AtomicUsize::new(0);
 impl ManagedClient for Counted {
-    fn build(config: &aws_types::SdkConfig, layer: Option<&strands_creds::RetryLayer>) -> Self {
+    fn build(config: &aws_types::SdkConfig, layer: Option<&strands_creds::ClientLayer>) -> Self {
         BUILT.fetch_add(1, Ordering::SeqCst);
         Counted(<aws_sdk_sts::Client as ManagedClient>::build(config, layer))
     }

@@ -55,8 +55,8 @@
 #[cfg(feature = "retry")]
 pub use strands_retry::{
     self, AdaptiveRateLimiter, CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit,
-    CircuitState, Jitter, RetryBudget, RetryEvent, RetryKind, RetryStats, RetryStrategy,
-    RetryStrategyBuilder, Retryable, aws, with_retry,
+    CircuitState, Jitter, RandomSource, RetryBehavior, RetryBudget, RetryCosts, RetryEvent,
+    RetryKind, RetryStats, RetryStrategy, RetryStrategyBuilder, Retryable, aws, with_retry,
 };
 
 #[cfg(feature = "errors")]
@@ -65,9 +65,23 @@ pub use strands_errors::{
     Severity, error_handler,
 };
 
+#[cfg(feature = "apigateway")]
+pub use strands_creds::aws_sdk_apigateway;
+#[cfg(feature = "apigatewayv2")]
+pub use strands_creds::aws_sdk_apigatewayv2;
+#[cfg(feature = "cloudformation")]
+pub use strands_creds::aws_sdk_cloudformation;
+#[cfg(feature = "cloudwatchlogs")]
+pub use strands_creds::aws_sdk_cloudwatchlogs;
+#[cfg(feature = "ecr")]
+pub use strands_creds::aws_sdk_ecr;
+#[cfg(feature = "iam")]
+pub use strands_creds::aws_sdk_iam;
+#[cfg(feature = "s3")]
+pub use strands_creds::aws_sdk_s3;
 #[cfg(feature = "creds")]
 pub use strands_creds::{
     self, AssumeRoleConfig, AwsClientManager, AwsClientManagerBuilder, CallerIdentity,
-    CheckOutcome, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck, PreflightReport,
-    RetryLayer, SessionCache, aws_sdk_lambda, aws_sdk_sts,
+    CheckOutcome, ClientLayer, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck,
+    PreflightReport, SessionCache, aws_sdk_lambda, aws_sdk_sts, managed_client,
 };

@@ -7,6 +7,14 @@ use crate::{install, tidy};
 use std::path::Path;
 use std::time::Instant;
 
+/// The client features the tests exercise (S3 and IAM from the manager,
+/// S3 through the facade): off by default for users, on for the check.
+const TEST_FEATURES: &str = "strands-creds/s3,strands-creds/iam,strands-deploy-utils/s3";
+
+/// Every other client feature: compiled (not linked into tests) so a
+/// feature nobody tests still builds.
+const CLIENT_FEATURES: &str = "cloudwatchlogs,ecr,cloudformation,apigateway,apigatewayv2";
+
 pub(crate) fn run(root: &Path) -> miette::Result<()> {
     let started = Instant::now();
     let step = |name: &str, f: &mut dyn FnMut() -> Result<(), StepFailed>| {
@@ -31,6 +39,8 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--features",
+                TEST_FEATURES,
                 "--",
                 "-D",
                 "warnings",
@@ -47,12 +57,26 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
     step("test", &mut || {
         let mut c = if cmd::succeeds(cargo().args(["nextest", "--version"])) {
             let mut c = cargo();
-            c.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+            c.args([
+                "nextest",
+                "run",
+                "--workspace",
+                "--features",
+                TEST_FEATURES,
+                "--no-fail-fast",
+            ]);
             c
         } else {
             println!("xtask ci: cargo-nextest not installed, using cargo test");
             let mut c = cargo();
-            c.args(["test", "--workspace", "--", "--nocapture"]);
+            c.args([
+                "test",
+                "--workspace",
+                "--features",
+                TEST_FEATURES,
+                "--",
+                "--nocapture",
+            ]);
             c
         };
         cmd::run("test", root, c.env("STRANDS_MOTO_SERVER", &moto))
@@ -61,7 +85,35 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
         cmd::run(
             "doctest",
             root,
-            cargo().args(["test", "--workspace", "--doc"]),
+            cargo().args(["test", "--workspace", "--features", TEST_FEATURES, "--doc"]),
+        )
+    })?;
+    step("client-features", &mut || {
+        cmd::run(
+            "client-features",
+            root,
+            cargo().args([
+                "check",
+                "-p",
+                "strands-creds",
+                "--features",
+                CLIENT_FEATURES,
+            ]),
+        )
+    })?;
+    step("doc", &mut || {
+        cmd::run(
+            "doc",
+            root,
+            cargo()
+                .args([
+                    "doc",
+                    "--workspace",
+                    "--no-deps",
+                    "--features",
+                    TEST_FEATURES,
+                ])
+                .env("RUSTDOCFLAGS", "-D warnings"),
         )
     })?;
     step("bench-build", &mut || {

@@ -83,7 +83,7 @@ impl LambdaProvisioner {
 
     /// The execution role: created with Lambda's trust policy, or reused.
     pub(crate) async fn ensure_role(&self, role_name: &str) -> Result<String, DeploymentError> {
-        let iam = self.manager.client_with(aws_sdk_iam::Client::new);
+        let iam = self.manager.get_client::<aws_sdk_iam::Client>();
         let ctx = || {
             ErrorContext::new()
                 .resource_id(role_name)
