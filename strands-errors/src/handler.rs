@@ -36,6 +36,7 @@ use std::convert::Infallible;
 use std::error::Error;
 use std::fmt;
 use std::sync::OnceLock;
+use std::time::Duration;
 use strands_retry::{CircuitError, RetryKind, Retryable};
 
 /// Anything [`ErrorHandler::handle_exception`] can read. Implement it for
@@ -125,6 +126,49 @@ impl IntoDeploymentError for DeploymentError {
     /// Passed through unchanged (its own context wins).
     fn into_deployment_error(self, _context: ErrorContext) -> DeploymentError {
         self
+    }
+}
+
+/// A breaker's rejection becomes the one "circuit open" error (Network,
+/// transient, with the time until the next trial as its retry hint); a
+/// call that was made keeps its own error's conversion.
+impl<E: IntoDeploymentError> IntoDeploymentError for CircuitError<E> {
+    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError {
+        match self {
+            CircuitError::Inner(e) => e.into_deployment_error(context),
+            CircuitError::Open { retry_after } => {
+                circuit_open_for(Some(retry_after).filter(|d| !d.is_zero()), context)
+            }
+        }
+    }
+}
+
+impl<E: IntoDeploymentError> From<CircuitError<E>> for DeploymentError {
+    fn from(e: CircuitError<E>) -> Self {
+        e.into_deployment_error(ErrorContext::new())
+    }
+}
+
+/// A retry or breaker configuration that cannot work: Configuration, its
+/// help as the suggestion, the `ConfigError` (and its stable code) kept as
+/// the cause.
+impl IntoDeploymentError for strands_retry::ConfigError {
+    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError {
+        let help = miette::Diagnostic::help(&self).map(|h| h.to_string());
+        let url = miette::Diagnostic::url(&self).map(|u| u.to_string());
+        DeploymentError::configuration(format!("Invalid retry configuration: {self}"))
+            .with_suggestions(
+                help.into_iter()
+                    .chain(url.map(|u| format!("The rule and its fix: {u}"))),
+            )
+            .with_context(context)
+            .with_cause(self)
+    }
+}
+
+impl From<strands_retry::ConfigError> for DeploymentError {
+    fn from(e: strands_retry::ConfigError) -> Self {
+        e.into_deployment_error(ErrorContext::new())
     }
 }
 
@@ -400,6 +444,12 @@ fn circuit_open(e: &CircuitError<Infallible>, context: ErrorContext) -> Deployme
         CircuitError::Open { retry_after } => Some(*retry_after),
         CircuitError::Inner(never) => match *never {},
     };
+    circuit_open_for(retry_after, context)
+}
+
+/// The one `DeploymentError` of a call an open breaker kept home, from the
+/// SDK path (an interceptor's refusal) and from `CircuitBreaker::call`.
+fn circuit_open_for(retry_after: Option<Duration>, context: ErrorContext) -> DeploymentError {
     let target = target_name(&context);
     DeploymentError::network(format!(
         "The circuit breaker is open: {target} was not sent (recent calls kept failing)"

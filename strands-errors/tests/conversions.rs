@@ -1,0 +1,51 @@
+//! The typed errors of strands-retry convert into `DeploymentError`
+//! keeping their cause: a bad knob (`ConfigError`) and a breaker's
+//! rejection or inner error (`CircuitError<E>`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+use strands_errors::{DeploymentError, ErrorCategory, ErrorContext, IntoDeploymentError};
+use strands_retry::{
+    CircuitBreaker, CircuitError, ConfigError, RetryKind, RetryStrategy, Retryable,
+};
+
+#[test]
+fn a_config_error_is_a_configuration_error_with_its_help_and_cause() {
+    let err = RetryStrategy::builder()
+        .base_delay_secs(-1.0)
+        .build()
+        .unwrap_err();
+    let e: DeploymentError = err.clone().into();
+    assert_eq!(e.category(), ErrorCategory::Configuration);
+    assert!(e.message().contains("base_delay"), "{}", e.message());
+    assert!(
+        e.suggestions().iter().any(|s| s.contains("finite number")),
+        "{:?}",
+        e.suggestions()
+    );
+    // The original, for downcasting (the displayed chain drops a link the
+    // message already says).
+    let cause = e.cause().expect("the cause is kept");
+    assert_eq!(cause.downcast_ref::<ConfigError>(), Some(&err));
+    assert!(matches!(err, ConfigError::InvalidBaseDelay { .. }));
+}
+
+#[test]
+fn a_breaker_rejection_and_an_inner_error_convert() {
+    let b = CircuitBreaker::new(1, Duration::from_secs(30));
+    let first: Result<(), CircuitError<std::io::Error>> =
+        b.call_blocking(|| Err(std::io::ErrorKind::ConnectionReset.into()));
+    let inner: DeploymentError = first.unwrap_err().into();
+    assert_eq!(inner.category(), ErrorCategory::Network);
+    let rejected: Result<(), CircuitError<std::io::Error>> = b.call_blocking(|| Ok(()));
+    let open = rejected
+        .unwrap_err()
+        .into_deployment_error(ErrorContext::new().resource_id("fn-1"));
+    assert_eq!(open.category(), ErrorCategory::Network);
+    assert_eq!(open.retry_kind(), RetryKind::Transient);
+    assert!(
+        open.retry_after()
+            .is_some_and(|d| d > Duration::from_secs(25))
+    );
+    assert!(open.code().ends_with("circuit_open"), "{}", open.code());
+}
