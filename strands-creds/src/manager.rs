@@ -72,7 +72,7 @@ pub struct AwsClientManagerBuilder {
     max_pool_connections: Option<usize>,
     retry_strategy: Option<RetryStrategy>,
     breaker: Option<CircuitBreaker>,
-    sdk_retries: bool,
+    sdk_retries_disabled: bool,
     failover_regions: Vec<String>,
     credentials_provider: Option<SharedCredentialsProvider>,
     attempt_timeout: Option<Duration>,
@@ -181,7 +181,7 @@ impl AwsClientManagerBuilder {
     /// One attempt per SDK call, for callers who retry themselves
     /// (`#[with_retry]`), so the two loops do not stack.
     pub fn disable_sdk_retries(mut self) -> Self {
-        self.sdk_retries = true;
+        self.sdk_retries_disabled = true;
         self
     }
     /// Regions to move to, in order, when the current one is unreachable.
@@ -349,7 +349,7 @@ impl AwsClientManagerBuilder {
         region: &str,
         layer: Option<&ClientLayer>,
     ) -> RegionState {
-        let retry = if self.sdk_retries {
+        let retry = if self.sdk_retries_disabled {
             Some(RetryConfig::disabled())
         } else {
             layer.map(|l| l.0.retry_config())

@@ -521,9 +521,9 @@ impl RetryStrategy {
         }
     }
 
-    /// Count the end of a call made by another retry loop: `gave_up` when it
-    /// failed after its last allowed attempt, `retried` when it needed more
-    /// than one attempt.
+    /// Count the end of a call made by another retry loop: `ok` when it
+    /// succeeded (a failure counts as a give-up), `retried` when it needed
+    /// more than one attempt.
     pub fn record_outcome(&self, ok: bool, retried: bool) {
         let c = &self.inner.counters;
         match (ok, retried) {
