@@ -358,8 +358,9 @@ impl DeploymentError {
     }
 }
 
-/// Where `docs/diagnostics` is published.
-const DOCS_BASE: &str = "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/";
+/// Where `docs/diagnostics` is published for this release (one place, in
+/// strands-retry).
+use strands_retry::DOCS_BASE;
 
 /// `strands::<category>[::<snake_case aws code>]`.
 pub(crate) fn diagnostic_code(category: ErrorCategory, aws_code: Option<&str>) -> String {

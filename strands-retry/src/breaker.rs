@@ -27,7 +27,7 @@
 //! ```
 
 use crate::clock::{Clock, ClockSource, saturating_nanos};
-use crate::error::{ConfigError, explain_url};
+use crate::error::{ConfigError, DOCS_BASE};
 use crate::rng::RandomSource;
 use crate::{RetryKind, Retryable};
 use std::error::Error;
@@ -145,7 +145,7 @@ impl<E: Error + 'static> miette::Diagnostic for CircuitError<E> {
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.is_open().then(|| {
-            Box::new(explain_url!("strands--retry--circuit_open")) as Box<dyn fmt::Display>
+            Box::new(format!("{DOCS_BASE}strands--retry--circuit_open.md")) as Box<dyn fmt::Display>
         })
     }
 }

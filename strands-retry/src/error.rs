@@ -4,17 +4,16 @@
 
 use miette::Diagnostic;
 
-/// Where the explanation of each code lives (`cargo xtask explain CODE`).
-macro_rules! explain_url {
-    ($code:literal) => {
-        concat!(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/",
-            $code,
-            ".md"
-        )
-    };
-}
-pub(crate) use explain_url;
+/// Where `docs/diagnostics` is published for this release: the one place
+/// every strands crate takes its explain URLs from (strands-errors and
+/// strands-creds read it from here), pinned to the release's tag so a
+/// page never describes another version's rule.
+#[doc(hidden)]
+pub const DOCS_BASE: &str = concat!(
+    "https://github.com/strands-agents/strands-rs/blob/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/diagnostics/"
+);
 
 /// A [`RetryStrategy`](crate::RetryStrategy) or
 /// [`CircuitBreaker`](crate::CircuitBreaker) configuration that cannot work.
@@ -28,9 +27,7 @@ pub enum ConfigError {
         help(
             "base_delay must be a finite number of seconds, 0 or more (the seed's default is 1.0)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_base_delay.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_base_delay")
     )]
     InvalidBaseDelay {
         /// The value given.
@@ -43,9 +40,7 @@ pub enum ConfigError {
         help(
             "max_delay must be a finite number of seconds, 0 or more (the seed's default is 60.0)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_max_delay.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_max_delay")
     )]
     InvalidMaxDelay {
         /// The value given.
@@ -58,9 +53,7 @@ pub enum ConfigError {
         help(
             "lower base_delay or raise max_delay: every delay is capped at max_delay, so a larger base could never be used"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--base_delay_exceeds_max.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--base_delay_exceeds_max")
     )]
     BaseDelayExceedsMax {
         /// base_delay as given.
@@ -75,9 +68,7 @@ pub enum ConfigError {
         help(
             "exponential_base must be a finite number of at least 1.0 (1.0 is a constant delay, 2.0 doubles it each retry)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_exponential_base.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_exponential_base")
     )]
     InvalidExponentialBase {
         /// The value given.
@@ -90,9 +81,7 @@ pub enum ConfigError {
         help(
             "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the seed's formula is 0.1)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_jitter.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_jitter")
     )]
     InvalidJitter {
         /// The value given.
@@ -105,9 +94,7 @@ pub enum ConfigError {
         help(
             "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the seed uses 5)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_failure_threshold.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_failure_threshold")
     )]
     InvalidFailureThreshold,
     /// A circuit breaker's `half_open_max_calls` of 0.
@@ -117,9 +104,7 @@ pub enum ConfigError {
         help(
             "half_open_max_calls is how many trial calls may test a recovering service: use 1 or more (1 is the default)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_half_open_calls.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_half_open_calls")
     )]
     InvalidHalfOpenCalls,
     /// A circuit breaker's `recovery_jitter` outside `[0, 1]`.
@@ -127,9 +112,7 @@ pub enum ConfigError {
     #[diagnostic(
         code(strands::retry::invalid_recovery_jitter),
         help("recovery_jitter is a fraction of recovery_timeout between 0.0 and 1.0"),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_recovery_jitter.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_recovery_jitter")
     )]
     InvalidRecoveryJitter {
         /// The value given.
@@ -142,9 +125,7 @@ pub enum ConfigError {
         help(
             "the open period starts at recovery_timeout and doubles after each failed trial up to max_recovery_timeout: give a max at least as long as the start"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--max_recovery_below_recovery.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--max_recovery_below_recovery")
     )]
     MaxRecoveryBelowRecovery {
         /// recovery_timeout as given.
@@ -159,9 +140,7 @@ pub enum ConfigError {
         help(
             "transient_base_delay must be a finite number of seconds, 0 or more, and at most max_delay (retry behavior 2.1 uses 0.05)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_transient_base_delay.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_transient_base_delay")
     )]
     InvalidTransientBaseDelay {
         /// The value given.
@@ -174,9 +153,7 @@ pub enum ConfigError {
         help(
             "RandomSource::fixed takes a sample between 0.0 and 1.0 (1.0 is the spec's \"random factor of 1\": Full jitter then sleeps the whole capped delay)"
         ),
-        url(
-            "https://github.com/strands-agents/strands-rs/blob/main/docs/diagnostics/strands--retry--invalid_random_sample.md"
-        )
+        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_random_sample")
     )]
     InvalidRandomSample {
         /// The value given.

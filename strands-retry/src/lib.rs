@@ -61,6 +61,8 @@ pub use breaker::{
 pub use budget::RetryBudget;
 pub use classify::{RetryKind, Retryable};
 pub use clock::{Clock, ManualClock, SystemClock};
+#[doc(hidden)]
+pub use error::DOCS_BASE;
 pub use error::{CODES, ConfigError};
 pub use jitter::Jitter;
 pub use rate_limit::{AdaptiveRateLimiter, Cubic, SendReason};
