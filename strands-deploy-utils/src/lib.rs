@@ -61,8 +61,8 @@ pub use strands_retry::{
 
 #[cfg(feature = "errors")]
 pub use strands_errors::{
-    self, DeploymentError, ErrorCategory, ErrorContext, ErrorHandler, IntoDeploymentError,
-    Severity, error_handler,
+    self, Condition, DeploymentError, ErrorCategory, ErrorContext, ErrorHandler,
+    IntoDeploymentError, Severity, error_handler,
 };
 
 #[cfg(feature = "apigateway")]

@@ -19,7 +19,7 @@
 //! (`lambda:CreateFunction`), `{resource}` the resource id, `{operation}`
 //! the API operation and `{service}` the service, from the error's context.
 
-use crate::category::{ErrorCategory, Severity};
+use crate::category::{Condition, ErrorCategory, Severity};
 use crate::context::ErrorContext;
 use strands_retry::RetryKind;
 
@@ -42,6 +42,9 @@ pub struct CodeRow {
     pub meaning: &'static str,
     /// What to do, most likely fix first (templates, see the module doc).
     pub suggestions: &'static [&'static str],
+    /// What it says about the resource, where it says something a program
+    /// decides on (set with `.is(..)` on the row).
+    pub condition: Option<Condition>,
 }
 
 impl CodeRow {
@@ -54,6 +57,12 @@ impl CodeRow {
     /// The suggestions with the context filled in.
     pub fn render_suggestions(&self, ctx: &ErrorContext) -> Vec<String> {
         self.suggestions.iter().map(|s| fill(s, ctx)).collect()
+    }
+
+    /// The same row, saying `condition` about the resource.
+    const fn is(mut self, condition: Condition) -> Self {
+        self.condition = Some(condition);
+        self
     }
 
     /// Whether a retry can help, for this row's message: its override, or
@@ -242,9 +251,9 @@ pub static CODES: &[CodeRow] = &[
     r("InternalServerException", C::Aws, ERR, "The service had an internal error", SERVER),
     r("RequestTimeout", C::Network, WARN, "The request timed out", TIMEOUT),
     r("RequestTimeoutException", C::Network, WARN, "The request timed out", TIMEOUT),
-    w("ResourceConflictException", "in progress", X, C::Aws, WARN, "An update is in progress for the resource", &["Wait until the update finishes (`aws lambda wait function-updated-v2 --function-name {resource}`), then retry", "Serialise deployments of `{resource}`: one update at a time"]),
+    w("ResourceConflictException", "in progress", X, C::Aws, WARN, "An update is in progress for the resource", &["Wait until the update finishes (`aws lambda wait function-updated-v2 --function-name {resource}`), then retry", "Serialise deployments of `{resource}`: one update at a time"]).is(Condition::InProgress),
     // ---- Validation: the request itself is wrong ----
-    w("ResourceConflictException", "already exist", P, C::Validation, ERR, "The resource already exists", &["Update `{resource}` instead of creating it (UpdateFunctionCode / UpdateFunctionConfiguration)", "Or choose another name, or delete the existing resource first"]),
+    w("ResourceConflictException", "already exist", P, C::Validation, ERR, "The resource already exists", &["Update `{resource}` instead of creating it (UpdateFunctionCode / UpdateFunctionConfiguration)", "Or choose another name, or delete the existing resource first"]).is(Condition::AlreadyExists),
     r("ResourceConflictException", C::State, ERR, "The resource is in a state that conflicts with this request", &["Read the current state of `{resource}` and retry `{operation}` once it is stable"]),
     r("ValidationException", C::Validation, ERR, "The request failed validation", INVALID),
     r("ValidationError", C::Validation, ERR, "The request failed validation", INVALID),
@@ -253,13 +262,13 @@ pub static CODES: &[CodeRow] = &[
     r("InvalidRequestContentException", C::Validation, ERR, "The request body could not be parsed", &["Send valid JSON in the payload of `{operation}` (check quoting and encoding)"]),
     r("MalformedPolicyDocumentException", C::Validation, ERR, "The policy document is malformed", &["Validate the policy JSON (`aws accessanalyzer validate-policy --policy-type IDENTITY_POLICY --policy-document file://policy.json`)", "Check Version is \"2012-10-17\" and each statement has Effect, Action and Resource (or Principal for trust policies)"]),
     r("MalformedPolicyDocument", C::Validation, ERR, "The session policy is malformed", &["Validate the session policy JSON passed to sts:AssumeRole"]),
-    r("ResourceNotFoundException", C::Validation, ERR, "The resource was not found", NOT_FOUND),
-    r("NoSuchEntity", C::Validation, ERR, "The IAM entity was not found", &["Check the role, user or policy name `{resource}` (IAM names are case-sensitive)", "Create it first (`aws iam create-role ...`) or fix the ARN"]),
-    r("NoSuchBucket", C::Validation, ERR, "The bucket does not exist", NOT_FOUND),
-    r("NoSuchKey", C::Validation, ERR, "The object does not exist", NOT_FOUND),
-    r("EntityAlreadyExists", C::Validation, WARN, "The IAM entity already exists", &["Reuse the existing entity `{resource}` instead of creating it (`aws iam get-role --role-name {resource}`)"]),
+    r("ResourceNotFoundException", C::Validation, ERR, "The resource was not found", NOT_FOUND).is(Condition::NotFound),
+    r("NoSuchEntity", C::Validation, ERR, "The IAM entity was not found", &["Check the role, user or policy name `{resource}` (IAM names are case-sensitive)", "Create it first (`aws iam create-role ...`) or fix the ARN"]).is(Condition::NotFound),
+    r("NoSuchBucket", C::Validation, ERR, "The bucket does not exist", NOT_FOUND).is(Condition::NotFound),
+    r("NoSuchKey", C::Validation, ERR, "The object does not exist", NOT_FOUND).is(Condition::NotFound),
+    r("EntityAlreadyExists", C::Validation, WARN, "The IAM entity already exists", &["Reuse the existing entity `{resource}` instead of creating it (`aws iam get-role --role-name {resource}`)"]).is(Condition::AlreadyExists),
     r("BucketAlreadyExists", C::Validation, ERR, "The bucket name is taken by another account", &["Choose another bucket name: bucket names are global across all accounts"]),
-    r("BucketAlreadyOwnedByYou", C::Validation, INFO, "You already own this bucket", &["Use the existing bucket `{resource}`; no action is needed"]),
+    r("BucketAlreadyOwnedByYou", C::Validation, INFO, "You already own this bucket", &["Use the existing bucket `{resource}`; no action is needed"]).is(Condition::AlreadyExists),
     // ---- State, Dependency, Provisioning ----
     r("PreconditionFailedException", C::State, ERR, "The resource changed since it was read (revision mismatch)", &["Read `{resource}` again and retry `{operation}` with the current RevisionId"]),
     r("ResourceNotReadyException", C::State, WARN, "The function is not ready yet", &["Wait for the function to become Active (`aws lambda wait function-active-v2 --function-name {resource}`), then retry"]),
@@ -285,6 +294,7 @@ const fn r(
         severity,
         meaning,
         suggestions,
+        condition: None,
     }
 }
 
@@ -307,6 +317,7 @@ const fn w(
         severity,
         meaning,
         suggestions,
+        condition: None,
     }
 }
 
@@ -383,6 +394,37 @@ mod tests {
             "The operation cannot be performed at this time. An update is in progress for resource: arn:…",
         );
         assert_eq!(busy.map(CodeRow::retry_kind), Some(RetryKind::Transient));
+        assert_eq!(
+            exists.and_then(|r| r.condition),
+            Some(Condition::AlreadyExists)
+        );
+        assert_eq!(busy.and_then(|r| r.condition), Some(Condition::InProgress));
+        for (code, msg) in [
+            ("EntityAlreadyExists", "Role with name x already exists."),
+            ("BucketAlreadyOwnedByYou", ""),
+        ] {
+            assert_eq!(
+                lookup(code, msg).and_then(|r| r.condition),
+                Some(Condition::AlreadyExists),
+                "{code}"
+            );
+        }
+        for code in [
+            "ResourceNotFoundException",
+            "NoSuchEntity",
+            "NoSuchBucket",
+            "NoSuchKey",
+        ] {
+            assert_eq!(
+                lookup(code, "").and_then(|r| r.condition),
+                Some(Condition::NotFound),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            lookup("ResourceConflictException", "something else").and_then(|r| r.condition),
+            None
+        );
         let role = lookup(
             "InvalidParameterValueException",
             "The role defined for the function cannot be assumed by Lambda.",

@@ -132,3 +132,19 @@ impl fmt::Display for Severity {
         f.write_str(self.as_str())
     }
 }
+
+/// What the failure says about the resource, for code that must decide
+/// (create or update? wait or give up?) without comparing AWS code strings:
+/// `EntityAlreadyExists`, S3's `BucketAlreadyOwnedByYou` and Lambda's
+/// "Function already exist" are all [`AlreadyExists`](Self::AlreadyExists).
+/// Set by the code table (`aws_codes`); `None` where no row says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Condition {
+    /// The resource is there already: update it, or reuse it.
+    AlreadyExists,
+    /// The resource is not there.
+    NotFound,
+    /// Another change to the resource is under way: wait, then retry.
+    InProgress,
+}

@@ -2,7 +2,7 @@
 //! (severity), where (context), why (cause), and what to do (suggestions).
 //! Every string is redacted on the way in, so every way out is safe.
 
-use crate::category::{ErrorCategory, Severity};
+use crate::category::{Condition, ErrorCategory, Severity};
 use crate::context::ErrorContext;
 use crate::redact::clean;
 use serde::Serialize;
@@ -87,6 +87,7 @@ struct Repr {
     retry_kind: RetryKind,
     retry_after: Option<Duration>,
     timeout: bool,
+    condition: Option<Condition>,
 }
 
 macro_rules! constructors {
@@ -116,6 +117,7 @@ impl DeploymentError {
             retry_kind: RetryKind::Permanent,
             retry_after: None,
             timeout: false,
+            condition: None,
         })
     }
 
@@ -202,6 +204,7 @@ impl DeploymentError {
             retry_kind: self.r.retry_kind,
             retry_after: self.r.retry_after,
             timeout: self.r.timeout,
+            condition: self.r.condition,
         })
     }
 
@@ -246,6 +249,20 @@ impl DeploymentError {
     pub fn with_code(mut self, code: &'static str) -> Self {
         self.r.own_code = Some(code);
         self
+    }
+
+    /// What the failure says about the resource (set from the code table).
+    #[must_use]
+    pub fn with_condition(mut self, condition: Condition) -> Self {
+        self.r.condition = Some(condition);
+        self
+    }
+
+    /// What the failure says about the resource: `AlreadyExists`,
+    /// `NotFound`, `InProgress` (non-exhaustive), for a program that must
+    /// decide without comparing AWS code strings.
+    pub fn condition(&self) -> Option<Condition> {
+        self.r.condition
     }
 
     /// The AWS error code this came from (`AccessDenied`).

@@ -328,10 +328,14 @@ fn from_classification(c: &Classification, target: &str, ctx: &ErrorContext) -> 
             } else {
                 format!(": {message}")
             };
-            DeploymentError::new(row.category, format!("{}{detail}{from}", row.meaning))
+            let e = DeploymentError::new(row.category, format!("{}{detail}{from}", row.meaning))
                 .with_severity(row.severity)
                 .with_aws_code(row.code)
-                .with_suggestions(row.render_suggestions(ctx))
+                .with_suggestions(row.render_suggestions(ctx));
+            match row.condition {
+                Some(c) => e.with_condition(c),
+                None => e,
+            }
         }
         (None, Some(code)) => {
             let detail = if message.is_empty() {

@@ -42,7 +42,7 @@ mod handler;
 pub mod redact;
 pub mod wire;
 
-pub use category::{ErrorCategory, Severity};
+pub use category::{Condition, ErrorCategory, Severity};
 pub use classify::{Classification, Parsed, TransportFailure, classify_response};
 pub use context::ErrorContext;
 pub use deployment_error::{DeploymentError, all_codes};

@@ -49,3 +49,42 @@ fn a_breaker_rejection_and_an_inner_error_convert() {
     );
     assert!(open.code().ends_with("circuit_open"), "{}", open.code());
 }
+
+/// A program decides by condition, not by code string: IAM's and Lambda's
+/// "already exists" read the same, Lambda's "update in progress" (the same
+/// AWS code as its "already exists") does not.
+#[test]
+fn conditions_come_from_the_table_through_the_handler() {
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+    use strands_errors::{Condition, error_handler};
+    let handle = |status: u16, code: &str, message: &str| {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(""));
+        error_handler().handle_exception(SdkError::service_error(meta, raw), ErrorContext::new())
+    };
+    let iam = handle(
+        409,
+        "EntityAlreadyExists",
+        "Role with name agent-exec already exists.",
+    );
+    let lambda = handle(
+        409,
+        "ResourceConflictException",
+        "Function already exist: f1",
+    );
+    let busy = handle(
+        409,
+        "ResourceConflictException",
+        "The operation cannot be performed at this time. An update is in progress for resource: f1",
+    );
+    let missing = handle(404, "ResourceNotFoundException", "Function not found: f1");
+    assert_eq!(iam.condition(), Some(Condition::AlreadyExists));
+    assert_eq!(lambda.condition(), Some(Condition::AlreadyExists));
+    assert_eq!(busy.condition(), Some(Condition::InProgress));
+    assert_eq!(busy.retry_kind(), RetryKind::Transient);
+    assert_eq!(missing.condition(), Some(Condition::NotFound));
+    assert_eq!(handle(400, "ValidationException", "bad").condition(), None);
+}

@@ -14,7 +14,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 use strands_creds::AwsClientManager;
-use strands_errors::{DeploymentError, ErrorContext, error_handler};
+use strands_errors::{Condition, DeploymentError, ErrorContext, error_handler};
 use strands_retry::{CircuitBreaker, CircuitError, RetryKind, RetryStrategy};
 
 /// What to deploy.
@@ -104,7 +104,7 @@ impl LambdaProvisioner {
             .await;
         match created {
             Ok(out) => Ok(out.role().map(|r| r.arn().to_owned()).unwrap_or_default()),
-            Err(e) if e.aws_code() == Some("EntityAlreadyExists") => {
+            Err(e) if e.condition() == Some(Condition::AlreadyExists) => {
                 let ctx = ctx().aws_operation("GetRole");
                 let out = iam
                     .get_role()
@@ -168,9 +168,10 @@ impl LambdaProvisioner {
             Ok(out) => Ok(Deployed::Created {
                 arn: out.function_arn().unwrap_or_default().to_owned(),
             }),
-            // "Function already exist": the table calls it Validation and
-            // says "update instead of create"; so we do.
-            Err(e) if e.aws_code() == Some("ResourceConflictException") => {
+            // "Function already exist": update instead of create. An
+            // update in progress (the same AWS code) is InProgress, not
+            // this: the retry strategy around the call waits it out.
+            Err(e) if e.condition() == Some(Condition::AlreadyExists) => {
                 let out = self
                     .guarded(|| async {
                         lambda
