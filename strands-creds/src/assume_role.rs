@@ -344,7 +344,8 @@ mod tests {
     use super::*;
 
     fn code(c: &AssumeRoleConfig) -> String {
-        c.validate().map_or_else(|e| e.code(), |()| "ok".into())
+        c.validate()
+            .map_or_else(|e| e.code().to_owned(), |()| "ok".into())
     }
 
     #[test]

@@ -302,7 +302,7 @@ mod tests {
         ];
         assert_eq!(all.len(), CODES.len());
         for e in all {
-            assert!(CODES.contains(&e.code().as_str()), "{}", e.code());
+            assert!(CODES.contains(&e.code()), "{}", e.code());
             assert!(!e.suggestions().is_empty());
             assert_ne!(e.category(), ErrorCategory::Unknown);
             assert!(

@@ -8,6 +8,7 @@ use crate::redact::clean;
 use serde::Serialize;
 use std::error::Error;
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 use strands_retry::{RetryKind, Retryable};
 
@@ -88,6 +89,9 @@ struct Repr {
     retry_after: Option<Duration>,
     timeout: bool,
     condition: Option<Condition>,
+    /// [`DeploymentError::code`], made on first read (reset by the
+    /// builders that change it), so reading it never allocates twice.
+    code: OnceLock<String>,
 }
 
 macro_rules! constructors {
@@ -118,6 +122,7 @@ impl DeploymentError {
             retry_after: None,
             timeout: false,
             condition: None,
+            code: OnceLock::new(),
         })
     }
 
@@ -205,6 +210,7 @@ impl DeploymentError {
             retry_after: self.r.retry_after,
             timeout: self.r.timeout,
             condition: self.r.condition,
+            code: self.r.code.clone(),
         })
     }
 
@@ -248,6 +254,7 @@ impl DeploymentError {
     #[must_use]
     pub fn with_code(mut self, code: &'static str) -> Self {
         self.r.own_code = Some(code);
+        self.r.code = OnceLock::new();
         self
     }
 
@@ -269,6 +276,7 @@ impl DeploymentError {
     #[must_use]
     pub fn with_aws_code(mut self, code: impl Into<String>) -> Self {
         self.r.aws_code = Some(clean(&code.into()));
+        self.r.code = OnceLock::new();
         self
     }
 
@@ -300,11 +308,11 @@ impl DeploymentError {
     /// The stable diagnostic code: `strands::<category>::<aws_code>` when an
     /// AWS code is known (`strands::permission::access_denied`), else
     /// `strands::<category>`.
-    pub fn code(&self) -> String {
-        match self.r.own_code {
+    pub fn code(&self) -> &str {
+        self.r.code.get_or_init(|| match self.r.own_code {
             Some(own) => format!("strands::{}::{own}", self.r.category),
             None => diagnostic_code(self.r.category, self.r.aws_code.as_deref()),
-        }
+        })
     }
 
     /// Where the explanation of [`code`](Self::code) lives (also shown by
@@ -317,8 +325,8 @@ impl DeploymentError {
                 .find(|r| r.code == c && r.category == self.r.category)
         });
         let code = match known {
-            _ if self.r.own_code.is_some() => self.code(),
-            Some(_) => self.code(),
+            _ if self.r.own_code.is_some() => self.code().to_owned(),
+            Some(_) => self.code().to_owned(),
             None => diagnostic_code(self.r.category, None),
         };
         format!("{DOCS_BASE}{}.md", code.replace("::", "--"))
