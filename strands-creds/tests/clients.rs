@@ -13,10 +13,7 @@ use std::time::Duration;
 use strands_creds::AwsClientManager;
 use strands_retry::{CircuitBreaker, RetryStrategy};
 use strands_testkit::wiremock::ResponseTemplate;
-use strands_testkit::{
-    FaultEndpoint, MotoServer, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, aws_json_error,
-    aws_query_error,
-};
+use strands_testkit::{FaultEndpoint, MotoServer, aws_json_error, aws_query_error};
 
 strands_creds::managed_client!(
     /// SQS, which strands has no feature for: the macro gives it the layer.
@@ -26,13 +23,7 @@ strands_creds::managed_client!(
 const RETRIES: u32 = 2;
 
 fn creds() -> Credentials {
-    Credentials::new(
-        TEST_ACCESS_KEY_ID,
-        TEST_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "test",
-    )
+    strands_testkit::test_credentials()
 }
 
 fn strategy() -> RetryStrategy {

@@ -11,10 +11,7 @@ use strands_creds::{AssumeRoleConfig, AwsClientManager, MfaToken};
 use strands_errors::{DeploymentError, ErrorCategory, ErrorContext, error_handler};
 use strands_retry::RetryStrategy;
 use strands_testkit::wiremock::ResponseTemplate;
-use strands_testkit::{
-    FaultEndpoint, MotoServer, ResetListener, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY,
-    aws_json_error, ok_json,
-};
+use strands_testkit::{FaultEndpoint, MotoServer, ResetListener, aws_json_error, ok_json};
 
 const RETRIES: u32 = 2;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(300);
@@ -23,13 +20,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(300);
 const BOUND: Duration = Duration::from_secs(5);
 
 fn creds() -> Credentials {
-    Credentials::new(
-        TEST_ACCESS_KEY_ID,
-        TEST_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "test",
-    )
+    strands_testkit::test_credentials()
 }
 
 async fn manager(endpoint: &str) -> AwsClientManager {

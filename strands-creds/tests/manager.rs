@@ -17,13 +17,7 @@ use strands_testkit::{
 const ROLE: &str = "arn:aws:iam::123456789012:role/DeploymentRole";
 
 fn static_creds() -> Credentials {
-    Credentials::new(
-        TEST_ACCESS_KEY_ID,
-        TEST_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "test",
-    )
+    strands_testkit::test_credentials()
 }
 
 /// A manager in us-east-1 against a local endpoint, with the test keys.

@@ -12,21 +12,13 @@ use std::time::Duration;
 use strands_creds::AwsClientManager;
 use strands_retry::{RetryBehavior, RetryBudget, RetryStrategy};
 use strands_testkit::wiremock::ResponseTemplate;
-use strands_testkit::{
-    FaultEndpoint, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, aws_json_error, ok_json,
-};
+use strands_testkit::{FaultEndpoint, aws_json_error, ok_json};
 
 const CHILD: &str = "STRANDS_SDK_RETRY_SPEC_CHILD";
 const FUNCTION: &str = r#"{"Configuration":{"FunctionName":"f1"}}"#;
 
 fn creds() -> Credentials {
-    Credentials::new(
-        TEST_ACCESS_KEY_ID,
-        TEST_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "test",
-    )
+    strands_testkit::test_credentials()
 }
 
 /// The AWS standard mode under `behavior`, fast, with a budget of `tokens`.

@@ -5,67 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use strands_retry::{Jitter, RetryKind, RetryStrategy, Retryable};
+use strands_retry::RetryKind;
 
-#[derive(Debug, Clone, PartialEq)]
-struct Failure {
-    kind: RetryKind,
-    hint: Option<Duration>,
-    timeout: bool,
-    n: u32,
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "failure #{} ({})", self.n, self.kind)
-    }
-}
-impl std::error::Error for Failure {}
-impl Retryable for Failure {
-    fn retry_kind(&self) -> RetryKind {
-        self.kind
-    }
-    fn retry_after(&self) -> Option<Duration> {
-        self.hint
-    }
-    fn is_timeout(&self) -> bool {
-        self.timeout
-    }
-}
-
-fn fail(kind: RetryKind, n: u32) -> Failure {
-    Failure {
-        kind,
-        hint: None,
-        timeout: false,
-        n,
-    }
-}
-
-fn fast() -> strands_retry::RetryStrategyBuilder {
-    RetryStrategy::builder()
-        .base_delay(Duration::from_millis(100))
-        .max_delay(Duration::from_secs(2))
-        .jitter(Jitter::None)
-}
-
-/// Run blocking with a sleep that only records, so nothing waits.
-fn run<T>(
-    s: &RetryStrategy,
-    mut op: impl FnMut(u32) -> Result<T, Failure>,
-) -> (Result<T, Failure>, Vec<Duration>, u32) {
-    let mut slept = Vec::new();
-    let mut calls = 0;
-    let out = s.execute_with_retry_blocking_using(
-        |d| slept.push(d),
-        || {
-            calls += 1;
-            op(calls)
-        },
-    );
-    (out, slept, calls)
-}
+mod common;
+use common::{fail, fast, run};
 
 #[test]
 fn one_tracing_event_per_retry_with_attempt_delay_and_kind() {

@@ -53,8 +53,13 @@ fn register_font() {
     });
 }
 
-/// Draw `chart` and write it as a PNG to `path`.
-pub(crate) fn write_png(path: &Path, chart: &Chart<'_>) -> Result<(), String> {
+type Canvas<'a> = DrawingArea<BitMapBackend<'a, RGBPixel>, plotters::coord::Shift>;
+
+/// A white canvas of [`SIZE`] for `paint`, written to `path` as a PNG.
+fn render(
+    path: &Path,
+    paint: impl FnOnce(&Canvas<'_>) -> Result<(), String>,
+) -> Result<(), String> {
     register_font();
     let (w, h) = SIZE;
     let mut buf = vec![255u8; (w * h * 3) as usize];
@@ -63,6 +68,15 @@ pub(crate) fn write_png(path: &Path, chart: &Chart<'_>) -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        paint(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    encode(path, &buf, SIZE)
+}
+
+/// Draw `chart` and write it as a PNG to `path`.
+pub(crate) fn write_png(path: &Path, chart: &Chart<'_>) -> Result<(), String> {
+    render(path, |root| {
         let top = chart
             .series
             .iter()
@@ -73,16 +87,14 @@ pub(crate) fn write_png(path: &Path, chart: &Chart<'_>) -> Result<(), String> {
             .max(1);
         let x = chart.seconds.start as f64..chart.seconds.end as f64;
         match chart.scale {
-            Scale::Linear => draw(&root, chart, x, 0.0..top as f64 * 1.1),
-            Scale::Log => draw(&root, chart, x, (1.0..top as f64 * 2.0).log_scale()),
-        }?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    encode(path, &buf, SIZE)
+            Scale::Linear => draw(root, chart, x, 0.0..top as f64 * 1.1),
+            Scale::Log => draw(root, chart, x, (1.0..top as f64 * 2.0).log_scale()),
+        }
+    })
 }
 
 fn draw<Y>(
-    root: &DrawingArea<BitMapBackend<'_, RGBPixel>, plotters::coord::Shift>,
+    root: &Canvas<'_>,
     chart: &Chart<'_>,
     x: std::ops::Range<f64>,
     y: Y,
@@ -163,19 +175,12 @@ pub(crate) struct Scatter<'a> {
 
 /// Draw `chart` and write it as a PNG to `path`.
 pub(crate) fn write_scatter(path: &Path, chart: &Scatter<'_>) -> Result<(), String> {
-    register_font();
-    let (w, h) = SIZE;
-    let mut buf = vec![255u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut buf, SIZE)
-            .map_err(|e| e.to_string())?
-            .into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    render(path, |root| {
         let xs = chart.dots.iter().map(|d| d.x.max(1e-3));
         let x_hi = xs.clone().fold(chart.goal.0, f64::max) * 2.0;
         let x_lo = xs.fold(chart.goal.0, f64::min) / 2.0;
         let y_hi = chart.dots.iter().map(|d| d.y).fold(chart.goal.1, f64::max) * 1.1;
-        let mut ctx = ChartBuilder::on(&root)
+        let mut ctx = ChartBuilder::on(root)
             .caption(chart.title, ("sans-serif", 26))
             .margin(16)
             .x_label_area_size(48)
@@ -211,9 +216,8 @@ pub(crate) fn write_scatter(path: &Path, chart: &Scatter<'_>) -> Result<(), Stri
             )))
             .map_err(|e| e.to_string())?;
         }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    encode(path, &buf, SIZE)
+        Ok(())
+    })
 }
 
 fn encode(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> Result<(), String> {
@@ -273,6 +277,47 @@ mod tests {
                 "no outage band"
             );
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_scatter_is_a_png_with_the_goal_corner() {
+        let dir = std::env::temp_dir().join(format!("strands-scatter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("scatter.png");
+        let dots = [
+            Dot {
+                label: "a",
+                x: 0.05,
+                y: 10.0,
+            },
+            Dot {
+                label: "b",
+                x: 1.2,
+                y: 0.0,
+            },
+        ];
+        write_scatter(
+            &path,
+            &Scatter {
+                title: "t",
+                x_desc: "x",
+                y_desc: "y",
+                dots: &dots,
+                goal: (0.1, 15.0),
+            },
+        )
+        .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let mut img = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut img).unwrap();
+        assert!(
+            img.chunks(3).any(|p| p == [220, 245, 220]),
+            "no goal corner"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -40,6 +40,18 @@ pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 /// The secret key that goes with [`TEST_ACCESS_KEY_ID`]: a documented
 /// example value, also used as a canary in redaction tests.
 pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// [`TEST_ACCESS_KEY_ID`] and [`TEST_SECRET_ACCESS_KEY`] as credentials
+/// for `.credentials_provider(..)`, no session token.
+pub fn test_credentials() -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        TEST_ACCESS_KEY_ID,
+        TEST_SECRET_ACCESS_KEY,
+        None,
+        None,
+        "test",
+    )
+}
 /// The account moto reports for unknown keys.
 pub const MOTO_ACCOUNT_ID: &str = "123456789012";
 
