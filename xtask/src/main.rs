@@ -3,7 +3,7 @@
 //!
 //! - `cargo xtask ci`: the one check. Everything CI runs, in order, failing
 //!   fast with one line that says which step failed.
-//! - `cargo xtask demo`: the seed's example end to end against moto_server.
+//! - `cargo xtask demo`: the facade's examples against a moto_server it starts.
 //! - `cargo xtask bench`: the criterion benches, printed as a ratio table.
 
 mod bench;
@@ -14,7 +14,6 @@ mod explain;
 mod fleet;
 mod install;
 mod plot;
-mod provisioner;
 mod startup;
 mod tidy;
 
@@ -32,8 +31,8 @@ struct Cli {
 enum Task {
     /// fmt, clippy, tidy, tests (moto installed on demand), doc tests, bench build.
     Ci,
-    /// Start moto_server and walk the seed's example.
-    Demo(demo::DemoArgs),
+    /// Start moto_server and run the facade's examples against it.
+    Demo,
     /// Run the criterion benches and print ours/peer ratios against the goals.
     Bench(bench::BenchArgs),
     /// Install `moto[server]` into target/moto-venv (ci and demo do this on demand).
@@ -50,7 +49,7 @@ fn main() -> miette::Result<()> {
     let root = workspace_root();
     match cli.task {
         Task::Ci => ci::run(&root),
-        Task::Demo(args) => demo::run(&root, &args),
+        Task::Demo => demo::run(&root),
         Task::Bench(args) => bench::run(&root, &args),
         Task::InstallMoto => Ok(install::ensure_moto(&root).map(|_| ())?),
         Task::Explain { code } => explain::run(&root, &code),

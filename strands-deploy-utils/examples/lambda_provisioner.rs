@@ -4,33 +4,46 @@
 //! already exists, inside a retry strategy and a circuit breaker, with every
 //! failure turned into a `DeploymentError` with context.
 //!
-//! It is an example (the demo runs it), not a library: deployment tools own
-//! their provisioning; strands gives them the credentials, the retries and
-//! the errors.
+//! It is an example, not a library: deployment tools own their
+//! provisioning; strands gives them the credentials, the retries and the
+//! errors. Create-or-update is decided by the error's
+//! [`Condition`](strands_deploy_utils::Condition), never by an AWS code
+//! string: Lambda answers `ResourceConflictException` both for "already
+//! exists" (update instead) and for "an update is in progress" (retryable:
+//! the strategy waits it out).
 //!
-//! Loops: the manager given here must be built with
-//! `.disable_sdk_retries()`, since the strategy below is the one retry loop.
+//! The configuration is the standard one (`AWS_PROFILE`, `AWS_REGION`,
+//! `AWS_ENDPOINT_URL` for an emulator). It **creates resources**: an IAM
+//! role and a Lambda function named by `STRANDS_FUNCTION_NAME` (default
+//! `strands-agent`).
+//!
+//! ```sh
+//! cargo xtask demo      # against a moto_server it starts
+//! cargo run -p strands-deploy-utils --features iam --example lambda_provisioner
+//! ```
 
 use std::io::Write as _;
+use std::process::ExitCode;
 use std::time::Duration;
-use strands_creds::AwsClientManager;
-use strands_errors::{Condition, DeploymentError, ErrorContext, error_handler};
-use strands_retry::{CircuitBreaker, CircuitError, RetryKind, RetryStrategy};
+use strands_deploy_utils::{
+    AwsClientManager, CircuitBreaker, Condition, DeploymentError, ErrorContext, RetryStrategy,
+    aws_sdk_iam, aws_sdk_lambda, error_handler,
+};
 
 /// What to deploy.
 #[derive(Debug, Clone)]
-pub(crate) struct FunctionSpec {
-    pub(crate) name: String,
-    pub(crate) role_name: String,
-    pub(crate) runtime: aws_sdk_lambda::types::Runtime,
-    pub(crate) handler: String,
+struct FunctionSpec {
+    name: String,
+    role_name: String,
+    runtime: aws_sdk_lambda::types::Runtime,
+    handler: String,
     /// The handler module's source, packaged as `app.py`.
-    pub(crate) source: String,
+    source: String,
 }
 
 /// What the provisioner did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Deployed {
+enum Deployed {
     Created { arn: String },
     Updated { arn: String },
 }
@@ -38,18 +51,14 @@ pub(crate) enum Deployed {
 const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 #[derive(Debug)]
-pub(crate) struct LambdaProvisioner {
+struct LambdaProvisioner {
     manager: AwsClientManager,
     strategy: RetryStrategy,
     breaker: CircuitBreaker,
 }
 
 impl LambdaProvisioner {
-    pub(crate) fn new(
-        manager: AwsClientManager,
-        strategy: RetryStrategy,
-        breaker: CircuitBreaker,
-    ) -> Self {
+    fn new(manager: AwsClientManager, strategy: RetryStrategy, breaker: CircuitBreaker) -> Self {
         Self {
             manager,
             strategy,
@@ -57,8 +66,9 @@ impl LambdaProvisioner {
         }
     }
 
-    /// Run `op` in the strategy, through the breaker; an open breaker is a
-    /// retryable error whose hint is the breaker's remaining wait.
+    /// Run `op` in the strategy, through the breaker. An open breaker
+    /// converts into a retryable `circuit_open` error whose hint is the
+    /// breaker's remaining wait, so the strategy sleeps that long.
     async fn guarded<T, F, Fut>(&self, op: F) -> Result<T, DeploymentError>
     where
         F: Fn() -> Fut,
@@ -66,23 +76,13 @@ impl LambdaProvisioner {
     {
         self.strategy
             .execute_with_retry(|| async {
-                self.breaker.call(&op).await.map_err(|e| match e {
-                    CircuitError::Inner(e) => e,
-                    CircuitError::Open { retry_after } => DeploymentError::network(
-                        "Lambda calls are paused: the circuit breaker is open",
-                    )
-                    .with_code("circuit_open")
-                    .with_retry(RetryKind::Transient, Some(retry_after))
-                    .with_suggestions([
-                        "Wait for the breaker's recovery timeout, then deploy again",
-                    ]),
-                })
+                self.breaker.call(&op).await.map_err(DeploymentError::from)
             })
             .await
     }
 
     /// The execution role: created with Lambda's trust policy, or reused.
-    pub(crate) async fn ensure_role(&self, role_name: &str) -> Result<String, DeploymentError> {
+    async fn ensure_role(&self, role_name: &str) -> Result<String, DeploymentError> {
         let iam = self.manager.get_client::<aws_sdk_iam::Client>();
         let ctx = || {
             ErrorContext::new()
@@ -119,7 +119,7 @@ impl LambdaProvisioner {
     }
 
     /// A zip with the handler at its root.
-    pub(crate) fn package(source: &str) -> Result<Vec<u8>, DeploymentError> {
+    fn package(source: &str) -> Result<Vec<u8>, DeploymentError> {
         let fail = |e: &dyn std::fmt::Display| {
             DeploymentError::provisioning(format!("Could not build the deployment package: {e}"))
                 .with_suggestions(["Check the handler source is valid UTF-8 and disk is not full"])
@@ -133,7 +133,7 @@ impl LambdaProvisioner {
     }
 
     /// Create the function, or update its code when it already exists.
-    pub(crate) async fn deploy(&self, spec: &FunctionSpec) -> Result<Deployed, DeploymentError> {
+    async fn deploy(&self, spec: &FunctionSpec) -> Result<Deployed, DeploymentError> {
         let role_arn = self.ensure_role(&spec.role_name).await?;
         let package = Self::package(&spec.source)?;
         let lambda: aws_sdk_lambda::Client = self.manager.get_client();
@@ -194,15 +194,56 @@ impl LambdaProvisioner {
     }
 }
 
-/// The provisioner's default policy: the seed's decorator numbers, scaled
-/// down for a demo.
-pub(crate) fn demo_strategy() -> Result<RetryStrategy, DeploymentError> {
+/// The provisioner's policy: the seed's decorator numbers, scaled down so
+/// a demo does not sit in a sleep.
+fn strategy() -> Result<RetryStrategy, DeploymentError> {
     RetryStrategy::builder()
         .max_retries(3)
         .base_delay(Duration::from_millis(100))
         .max_delay(Duration::from_secs(2))
         .build()
         .map_err(|e| DeploymentError::configuration(e.to_string()).with_cause(e))
+}
+
+async fn run() -> Result<(), DeploymentError> {
+    // Loops: the strategy below is the one retry loop, so the SDK clients
+    // make one attempt each.
+    let manager = AwsClientManager::builder()
+        .disable_sdk_retries()
+        .build()
+        .await?;
+    let provisioner = LambdaProvisioner::new(
+        manager,
+        strategy()?,
+        CircuitBreaker::new(5, Duration::from_secs(30)),
+    );
+    let name = std::env::var("STRANDS_FUNCTION_NAME").unwrap_or_else(|_| "strands-agent".into());
+    let spec = FunctionSpec {
+        role_name: format!("{name}-role"),
+        name,
+        runtime: aws_sdk_lambda::types::Runtime::Python312,
+        handler: "app.handler".into(),
+        source: "def handler(event, context):\n    return {'ok': True}\n".into(),
+    };
+    // Twice: the second run finds the function and updates its code.
+    for _ in 0..2 {
+        match provisioner.deploy(&spec).await? {
+            Deployed::Created { arn } => println!("[provision] created {arn}"),
+            Deployed::Updated { arn } => println!("[provision] updated {arn} (it already existed)"),
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(test)]
