@@ -73,7 +73,7 @@ pub use sleep::{DefaultSleeper, Sleeper, ThreadSleep, ThreadSleeper};
 pub use stats::RetryStats;
 #[doc(hidden)]
 pub use strategy::__macro_strategy;
-pub use strategy::{RetryEvent, RetryStrategy, RetryStrategyBuilder};
+pub use strategy::{Attempts, RetryDecision, RetryEvent, RetryStrategy, RetryStrategyBuilder};
 
 /// The seed's decorator: retry a function's body with a [`RetryStrategy`].
 ///

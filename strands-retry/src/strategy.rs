@@ -427,12 +427,18 @@ struct Run {
     started: Option<Duration>,
 }
 
-/// Retry after the delay, or give up.
+/// What the strategy decides after a failed attempt: the one decision step
+/// both loops and [`Attempts`] take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decision {
+#[non_exhaustive]
+pub enum RetryDecision {
+    /// Sleep this long, then make the next attempt.
     Retry(Duration),
+    /// Stop: the error is permanent, the retries or the deadline are used
+    /// up, or the budget refused.
     GiveUp,
-    /// Give up, but only after this sleep (long polling, budget refused).
+    /// Stop, but only after this sleep (long polling: the budget refused
+    /// and the strategy still paces the caller).
     GiveUpAfter(Duration),
 }
 
@@ -650,9 +656,9 @@ impl RetryStrategy {
         let mut e = first;
         loop {
             match self.on_error(&mut run, &e) {
-                Decision::Retry(d) => sleep(d),
-                Decision::GiveUp => return Err(e),
-                Decision::GiveUpAfter(d) => {
+                RetryDecision::Retry(d) => sleep(d),
+                RetryDecision::GiveUp => return Err(e),
+                RetryDecision::GiveUpAfter(d) => {
                     sleep(d);
                     return Err(e);
                 }
@@ -729,9 +735,9 @@ impl RetryStrategy {
         let mut e = first;
         loop {
             match self.on_error(&mut run, &e) {
-                Decision::Retry(d) => sleeper.sleep(d).await,
-                Decision::GiveUp => return Err(e),
-                Decision::GiveUpAfter(d) => {
+                RetryDecision::Retry(d) => sleeper.sleep(d).await,
+                RetryDecision::GiveUp => return Err(e),
+                RetryDecision::GiveUpAfter(d) => {
                     sleeper.sleep(d).await;
                     return Err(e);
                 }
@@ -743,6 +749,46 @@ impl RetryStrategy {
                 }
                 Err(next) => e = next,
             }
+        }
+    }
+
+    /// One call's retry decisions, stepped by the caller instead of by a
+    /// loop of strands': for a loop strands does not run (a queue consumer
+    /// redelivering, a state machine, a simulation in virtual time).
+    ///
+    /// [`Attempts::on_error`] is the very decision step
+    /// [`execute_with_retry`](Self::execute_with_retry) takes after each
+    /// failure (classification, retries left, backoff, server hints, rate
+    /// limiter, deadline, budget, stats, `notify`), and
+    /// [`Attempts::on_success`] is what it does after a success (the
+    /// budget's refund). The rate limiter's wait before the *first* attempt
+    /// is not part of it: a caller with a limiter paces first attempts
+    /// itself.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use strands_retry::{RetryDecision, RetryKind, RetryStrategy, Retryable};
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("throttled")]
+    /// struct Throttled;
+    /// impl Retryable for Throttled {
+    ///     fn retry_kind(&self) -> RetryKind { RetryKind::Throttling }
+    /// }
+    ///
+    /// let strategy = RetryStrategy::builder().max_retries(2).build()?;
+    /// let mut attempts = strategy.attempts();
+    /// assert!(matches!(attempts.on_error(&Throttled), RetryDecision::Retry(_)));
+    /// assert!(matches!(attempts.on_error(&Throttled), RetryDecision::Retry(_)));
+    /// assert_eq!(attempts.on_error(&Throttled), RetryDecision::GiveUp);
+    /// # Ok::<(), strands_retry::ConfigError>(())
+    /// ```
+    #[must_use = "an Attempts decides nothing until on_error or on_success is called"]
+    pub fn attempts(&self) -> Attempts {
+        let started = self.begin();
+        Attempts {
+            run: self.run(started),
+            strategy: self.clone(),
         }
     }
 
@@ -808,7 +854,7 @@ impl RetryStrategy {
     /// and the rate limiter's pacing as the behavior says), deadline,
     /// budget; then count, notify and trace.
     #[cold]
-    fn on_error(&self, run: &mut Run, error: &(dyn ErrorRetryable + '_)) -> Decision {
+    fn on_error(&self, run: &mut Run, error: &(dyn ErrorRetryable + '_)) -> RetryDecision {
         let i = &*self.inner;
         let kind = error.retry_kind();
         if let Some(rl) = &i.rate_limiter {
@@ -868,7 +914,7 @@ impl RetryStrategy {
             i.counters.bump(Counter::BudgetRefusals);
             let out = self.give_up(run, kind, "the retry budget is exhausted");
             return if i.long_polling {
-                Decision::GiveUpAfter(delay)
+                RetryDecision::GiveUpAfter(delay)
             } else {
                 out
             };
@@ -901,11 +947,11 @@ impl RetryStrategy {
         if tracing::level_filters::LevelFilter::current() >= tracing::Level::INFO {
             log_retry(run.retries, delay, kind);
         }
-        Decision::Retry(delay)
+        RetryDecision::Retry(delay)
     }
 
     #[cold]
-    fn give_up(&self, run: &Run, kind: RetryKind, why: &'static str) -> Decision {
+    fn give_up(&self, run: &Run, kind: RetryKind, why: &'static str) -> RetryDecision {
         self.inner.counters.bump(Counter::GiveUps);
         if run.retries > 0 || kind.is_retryable() {
             tracing::debug!(
@@ -915,7 +961,7 @@ impl RetryStrategy {
                 "giving up: {why}"
             );
         }
-        Decision::GiveUp
+        RetryDecision::GiveUp
     }
 }
 
@@ -933,6 +979,34 @@ fn log_retry(attempt: u32, delay: Duration, kind: RetryKind) {
         "retrying after a {} error",
         kind.as_str()
     );
+}
+
+/// One call's retry state, stepped by the caller: see
+/// [`RetryStrategy::attempts`]. Holds a clone of the strategy (one
+/// reference count), so it can be stored beside the call it follows.
+#[derive(Debug)]
+pub struct Attempts {
+    strategy: RetryStrategy,
+    run: Run,
+}
+
+impl Attempts {
+    /// The attempt just made failed with `error`: retry after a delay, or
+    /// give up. Counts, notifies and traces as the loops do.
+    pub fn on_error<E: Retryable + Error>(&mut self, error: &E) -> RetryDecision {
+        self.strategy.on_error(&mut self.run, error)
+    }
+
+    /// The attempt just made succeeded: the budget gets back the last
+    /// retry's cost (or the first-try refund).
+    pub fn on_success(self) {
+        self.strategy.on_success(&self.run);
+    }
+
+    /// Retries decided so far.
+    pub fn retries(&self) -> u32 {
+        self.run.retries
+    }
 }
 
 /// `Retryable + Error` as one object type, so the decision core is

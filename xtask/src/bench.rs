@@ -185,7 +185,7 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
         let rows = crate::startup::run(root)?;
         crate::startup::print(&rows);
     }
-    crate::fleet::report(root);
+    crate::fleet::report(root)?;
     Ok(())
 }
 
