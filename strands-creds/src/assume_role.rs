@@ -12,11 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use strands_errors::DeploymentError;
 
-/// An error from an MFA token source.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// An error from an MFA token source (crate-private: the public signature
+/// spells it out, so a user sees the standard boxed error, not our alias).
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// A boxed future of an MFA code.
-pub type MfaFuture = Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send>>;
+/// A boxed future of an MFA code, or of the error that kept the source
+/// from giving one.
+pub type MfaFuture =
+    Pin<Box<dyn Future<Output = Result<String, Box<dyn std::error::Error + Send + Sync>>> + Send>>;
 
 /// Where MFA codes come from. Implemented for async closures
 /// (`|| async { Ok::<_, std::io::Error>(code) }`), for [`MfaToken`], and for

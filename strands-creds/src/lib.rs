@@ -20,8 +20,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Where things are: `manager.rs` (builder, resolution order, local checks,
-//! client cache, failover), `assume_role.rs` (the role config and MFA token
+//! Where things are: `manager/` (the manager; `builder.rs` the resolution
+//! order and the chain, `local_checks.rs` what is refused before any
+//! request, `client_cache.rs`, `identity_cache.rs` the validated caller and
+//! failover), `client.rs` (`get_client` for each SDK crate,
+//! `managed_client!`), `assume_role.rs` (the role config and MFA token
 //! sources), `role_provider.rs` (AssumeRole with single-flight refresh),
 //! `retry_layer.rs` (the strands policy on the SDK's retry levers),
 //! `credentials_cache.rs` (one fetch per credentials lifetime), `region.rs`
@@ -67,7 +70,7 @@ pub mod __private {
     pub use aws_types::SdkConfig;
 }
 
-pub use assume_role::{AssumeRoleConfig, BoxError, MfaFuture, MfaToken, MfaTokenSource};
+pub use assume_role::{AssumeRoleConfig, MfaFuture, MfaToken, MfaTokenSource};
 pub use client::{ClientLayer, ManagedClient};
 pub use error::CODES;
 pub use identity::CallerIdentity;

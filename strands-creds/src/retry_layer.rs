@@ -248,7 +248,7 @@ impl Intercept for StrandsInterceptor {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.strategy.record_attempt(attempt_of(cfg));
+        self.strategy.__record_attempt(attempt_of(cfg));
         if let Some(b) = &self.breaker {
             let permit = b.try_acquire().map_err(|e| -> BoxError { Box::new(e) })?;
             cfg.interceptor_state()
@@ -280,7 +280,7 @@ impl Intercept for StrandsInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let ok = matches!(ctx.output_or_error(), Some(Ok(_)));
-        self.strategy.record_outcome(ok, attempt_of(cfg) > 1);
+        self.strategy.__record_outcome(ok, attempt_of(cfg) > 1);
         Ok(())
     }
 }

@@ -67,11 +67,6 @@ impl RoleProvider {
         }
     }
 
-    /// STS AssumeRole calls made so far.
-    pub(crate) fn sts_calls(&self) -> u64 {
-        self.inner.sts_calls.load(Ordering::Relaxed)
-    }
-
     /// The current session's identity and expiry, if there is one.
     pub(crate) async fn session(&self) -> Option<(CallerIdentity, SystemTime)> {
         let s = self.inner.current.read().await;

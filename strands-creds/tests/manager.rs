@@ -135,7 +135,7 @@ fn counting_token(
 
 #[tokio::test]
 async fn assume_role_with_mfa_then_every_client_acts_as_the_role() {
-    let moto = MotoServer::start().unwrap();
+    let moto = MotoServer::builder().record(true).start().unwrap();
     let asked = Arc::new(AtomicUsize::new(0));
     let role = AssumeRoleConfig::new(ROLE)
         .session_name("strands-deployment")
@@ -148,7 +148,11 @@ async fn assume_role_with_mfa_then_every_client_acts_as_the_role() {
         .build()
         .await
         .unwrap();
-    assert_eq!(m.assume_role_calls(), 0, "build sends nothing");
+    assert_eq!(
+        moto.count_action("AssumeRole") as u64,
+        0,
+        "build sends nothing"
+    );
     let assumed = m.assume_role().await.unwrap();
     assert_eq!(
         assumed.user_arn,
@@ -166,14 +170,18 @@ async fn assume_role_with_mfa_then_every_client_acts_as_the_role() {
     assert_eq!(out.arn(), Some(assumed.user_arn.as_str()));
     let again = m.validate_credentials().await.unwrap();
     assert_eq!(again.user_arn, assumed.user_arn);
-    assert_eq!(m.assume_role_calls(), 1, "the session is reused");
+    assert_eq!(
+        moto.count_action("AssumeRole") as u64,
+        1,
+        "the session is reused"
+    );
     let creds = m.credentials().await.unwrap();
     assert_ne!(creds.access_key_id(), TEST_ACCESS_KEY_ID);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_make_one_sts_call_per_refresh() {
-    let moto = MotoServer::start().unwrap();
+    let moto = MotoServer::builder().record(true).start().unwrap();
     let asked = Arc::new(AtomicUsize::new(0));
     // 900 s sessions renewed 899 s ahead: stale one second after issue.
     let role = AssumeRoleConfig::new(ROLE)
@@ -201,7 +209,7 @@ async fn a_thousand_tasks_make_one_sts_call_per_refresh() {
         }
         assert_eq!(keys.len(), 1, "every task got the same session");
         assert_eq!(
-            m.assume_role_calls(),
+            moto.count_action("AssumeRole") as u64,
             round,
             "one STS call in round {round}"
         );
@@ -216,7 +224,7 @@ async fn a_thousand_tasks_make_one_sts_call_per_refresh() {
 
 #[tokio::test]
 async fn a_refresh_without_an_mfa_code_is_a_clear_error_not_a_loop() {
-    let moto = MotoServer::start().unwrap();
+    let moto = MotoServer::builder().record(true).start().unwrap();
     // No token source at all: nothing is sent.
     let m = at(moto.endpoint_url())
         .assume_role(AssumeRoleConfig::new(ROLE).mfa_serial("GAHT12345678"))
@@ -226,7 +234,7 @@ async fn a_refresh_without_an_mfa_code_is_a_clear_error_not_a_loop() {
     let e = m.assume_role().await.unwrap_err();
     assert_eq!(e.code(), "strands::credential::mfa_token_unavailable");
     assert_eq!(e.category(), ErrorCategory::Credential);
-    assert_eq!(m.assume_role_calls(), 0);
+    assert_eq!(moto.count_action("AssumeRole") as u64, 0);
 
     // A source that fails: asked once per attempt, never in a loop. A
     // client call through the role surfaces the same diagnostic.
@@ -251,7 +259,7 @@ async fn a_refresh_without_an_mfa_code_is_a_clear_error_not_a_loop() {
         "{e:?}"
     );
     assert_eq!(asked.load(Ordering::SeqCst), 1, "asked once, no loop");
-    assert_eq!(m.assume_role_calls(), 0);
+    assert_eq!(moto.count_action("AssumeRole") as u64, 0);
     // MfaToken::prompt() refuses without a terminal instead of hanging.
     let m = at(moto.endpoint_url())
         .assume_role(

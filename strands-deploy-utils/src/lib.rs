@@ -54,9 +54,10 @@
 
 #[cfg(feature = "retry")]
 pub use strands_retry::{
-    self, AdaptiveRateLimiter, CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit,
-    CircuitState, Jitter, RandomSource, RetryBehavior, RetryBudget, RetryCosts, RetryEvent,
-    RetryKind, RetryStats, RetryStrategy, RetryStrategyBuilder, Retryable, aws, with_retry,
+    self, AdaptiveRateLimiter, Attempts, CircuitBreaker, CircuitBreakerBuilder, CircuitError,
+    CircuitPermit, CircuitState, Jitter, RandomSource, RetryBehavior, RetryBudget, RetryCosts,
+    RetryDecision, RetryEvent, RetryKind, RetryStats, RetryStrategy, RetryStrategyBuilder,
+    Retryable, aws, with_retry,
 };
 
 #[cfg(feature = "errors")]

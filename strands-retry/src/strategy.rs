@@ -518,7 +518,10 @@ impl RetryStrategy {
     /// Count attempts made by another retry loop on this strategy's behalf
     /// (strands-creds counts the AWS SDK's attempts here, so `stats()` is
     /// the one place to read them). `attempt` is 1 for the first try.
-    pub fn record_attempt(&self, attempt: u32) {
+    /// Not API: hidden, for strands-creds only; a user's own loop steps
+    /// [`attempts`](Self::attempts), which counts as the loops do.
+    #[doc(hidden)]
+    pub fn __record_attempt(&self, attempt: u32) {
         let c = &self.inner.counters;
         if attempt <= 1 {
             c.bump(Counter::Calls);
@@ -529,8 +532,10 @@ impl RetryStrategy {
 
     /// Count the end of a call made by another retry loop: `ok` when it
     /// succeeded (a failure counts as a give-up), `retried` when it needed
-    /// more than one attempt.
-    pub fn record_outcome(&self, ok: bool, retried: bool) {
+    /// more than one attempt. Not API, as
+    /// [`__record_attempt`](Self::__record_attempt).
+    #[doc(hidden)]
+    pub fn __record_outcome(&self, ok: bool, retried: bool) {
         let c = &self.inner.counters;
         match (ok, retried) {
             (true, true) => c.bump(Counter::SuccessesAfterRetry),
