@@ -278,6 +278,114 @@ pub static CODES: &[CodeRow] = &[
     r("InvalidSecurityGroupIDException", C::Configuration, ERR, "A security group in the VPC configuration does not exist", &["Fix the security group ids in the function's VPC configuration (`aws ec2 describe-security-groups`)"]),
 ];
 
+/// A failure no row of [`CODES`] names: no AWS code (only a status), no
+/// response at all, the credential chain, a breaker that kept the call home.
+/// Their advice lives here, beside the code rows, so the table's tests see
+/// every suggestion strands gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Situation {
+    /// A code no row knows (`{code}` is that code).
+    UnknownCode,
+    /// No code; the status says throttled.
+    Throttled,
+    /// No code; the status says the server failed.
+    ServerFailed,
+    /// No code; HTTP 401.
+    Unauthorized,
+    /// No code; HTTP 403.
+    Forbidden,
+    /// No code; HTTP 404.
+    NotFound,
+    /// No code; any other status.
+    OtherStatus,
+    /// A response whose body was cut short or garbled.
+    Unreadable,
+    /// The HTTP client refused to send the request.
+    Refused,
+    /// Timed out or could not reach the endpoint (also an `io::Error`).
+    Unreachable,
+    /// The request could not be built.
+    NotBuilt,
+    /// The credential chain found nothing.
+    NoCredentials,
+    /// A credential provider timed out.
+    CredentialsTimedOut,
+    /// The credential configuration is invalid.
+    CredentialsInvalid,
+    /// A credential provider failed otherwise.
+    CredentialsFailed,
+    /// An open breaker kept the call home (`{wait}`: until its next trial).
+    CircuitOpen,
+    /// Anything else: an error type strands does not know.
+    Unexpected,
+}
+
+/// The advice of each [`Situation`], one row per line (templates as in
+/// [`CODES`], plus `{code}` and `{wait}` where the row says).
+#[rustfmt::skip]
+const SITUATIONS: &[(Situation, &[&str])] = &[
+    (Situation::UnknownCode, &["Look up {code} in the API reference of {service}, under {operation}"]),
+    (Situation::Throttled, &["Retry with backoff and jitter, and lower the request rate"]),
+    (Situation::ServerFailed, &["Retry with backoff: the server failed and this usually passes"]),
+    (Situation::Unauthorized, &["Check the credentials: `aws sts get-caller-identity` with the same profile", "Refresh them: `aws sso login`, or `aws configure` for access keys"]),
+    (Situation::Forbidden, &["Check the credentials are valid: `aws sts get-caller-identity` with the same profile", "Grant `{action}` to the caller, and check SCPs and permission boundaries"]),
+    (Situation::NotFound, &["Check the resource name or ARN and the region", "Check the endpoint URL: a wrong path also answers 404"]),
+    (Situation::OtherStatus, &["Run with RUST_LOG=debug to see the response"]),
+    (Situation::Unreadable, &["Retry: the body was cut short on the way, which usually passes", "If it persists, check proxies and load balancers between you and the endpoint"]),
+    (Situation::Refused, &["Check the endpoint URL (scheme, host, port) and the region", "Run with RUST_LOG=debug to see why the HTTP client refused the request"]),
+    (Situation::Unreachable, &["Check network access to the {service} endpoint (DNS, proxy, firewall, VPC endpoint)", "Check the region and endpoint URL: a typo in the region ends in a DNS failure", "Retry with backoff: wrap the call in a RetryStrategy"]),
+    (Situation::NotBuilt, &["Check the client configuration: region, endpoint URL and the input's required fields"]),
+    (Situation::NoCredentials, &["Set AWS_PROFILE to a profile in ~/.aws/config or ~/.aws/credentials", "Run `aws configure` to store access keys for the default profile", "For SSO: run `aws sso login --profile <name>` and set AWS_PROFILE"]),
+    (Situation::CredentialsTimedOut, &["On EC2/ECS: check the instance role and that the metadata endpoint is reachable (IMDSv2 hop limit)", "Elsewhere: set AWS_PROFILE or AWS_ACCESS_KEY_ID so the chain does not wait for instance metadata"]),
+    (Situation::CredentialsInvalid, &["Check the profile in ~/.aws/config: role_arn, source_profile and credential_source must form a chain without loops", "Run `aws configure list` to see which profile and files are used"]),
+    (Situation::CredentialsFailed, &["Run `aws sts get-caller-identity` with the same profile to see the provider's error", "For SSO: run `aws sso login`; for credential_process: run the command by hand"]),
+    (Situation::CircuitOpen, &["Wait: the breaker lets a trial call through in {wait}", "Check the health of the service and the network path (the failures that opened it are in the log)"]),
+    (Situation::Unexpected, &["Run again with RUST_LOG=debug to see the full source chain"]),
+];
+
+impl Situation {
+    /// Every situation, for the table's tests.
+    #[cfg(test)]
+    const ALL: [Self; 17] = [
+        Self::UnknownCode,
+        Self::Throttled,
+        Self::ServerFailed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::OtherStatus,
+        Self::Unreadable,
+        Self::Refused,
+        Self::Unreachable,
+        Self::NotBuilt,
+        Self::NoCredentials,
+        Self::CredentialsTimedOut,
+        Self::CredentialsInvalid,
+        Self::CredentialsFailed,
+        Self::CircuitOpen,
+        Self::Unexpected,
+    ];
+
+    /// The situation's suggestions with the context filled in; `extra`
+    /// fills the row's own placeholder (`{code}`, `{wait}`).
+    pub(crate) fn suggestions(
+        self,
+        ctx: &ErrorContext,
+        extra: Option<(&str, &str)>,
+    ) -> Vec<String> {
+        let rows = SITUATIONS
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or(&[][..], |(_, rows)| *rows);
+        rows.iter()
+            .map(|t| match extra {
+                Some((key, value)) => fill(&t.replace(key, value), ctx),
+                None => fill(t, ctx),
+            })
+            .collect()
+    }
+}
+
 /// A row whose retry kind comes from strands-retry's table.
 const fn r(
     code: &'static str,
@@ -383,6 +491,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_situation_has_one_row_of_advice_with_known_placeholders() {
+        for s in Situation::ALL {
+            let rows: Vec<_> = SITUATIONS.iter().filter(|(x, _)| *x == s).collect();
+            assert_eq!(rows.len(), 1, "{s:?}");
+            assert!(!rows[0].1.is_empty(), "{s:?} has no suggestion");
+            let own = match s {
+                Situation::UnknownCode => Some(("{code}", "SomeCode")),
+                Situation::CircuitOpen => Some(("{wait}", "1.0 s")),
+                _ => None,
+            };
+            for text in s.suggestions(&ErrorContext::new(), own) {
+                assert!(!text.contains('{'), "{s:?}: {text}");
+            }
+        }
+        assert_eq!(SITUATIONS.len(), Situation::ALL.len());
     }
 
     #[test]

@@ -40,6 +40,7 @@ mod context;
 mod deployment_error;
 mod handler;
 pub mod redact;
+mod sdk_error;
 pub mod wire;
 
 pub use category::{Condition, ErrorCategory, Severity};
