@@ -743,11 +743,12 @@ impl Inner {
         if w & TAG != HALF_OPEN || (w >> 32) as u32 != generation {
             return out.map_err(CircuitError::Inner);
         }
+        // A failed trial opens for one doubling more than the last open
+        // period; the count moves only if this trial's outcome is the one
+        // that decides (several trials of one round may finish).
         let target = if failed {
-            self.failed_trials.fetch_add(1, Ordering::AcqRel);
-            self.open_word()
+            self.open_word_after(self.failed_trials.load(Ordering::Acquire).saturating_add(1))
         } else {
-            self.failed_trials.store(0, Ordering::Release);
             CLOSED
         };
         // Only the trial round that is still current may decide.
@@ -757,6 +758,11 @@ impl Inner {
                 .compare_exchange(w, target, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
+                    if failed {
+                        self.failed_trials.fetch_add(1, Ordering::AcqRel);
+                    } else {
+                        self.failed_trials.store(0, Ordering::Release);
+                    }
                     self.failures.store(0, Ordering::Release);
                     self.changed(CircuitState::HalfOpen, state_of(target));
                     break;
@@ -783,7 +789,12 @@ impl Inner {
     /// The open state until `now + wait`: `recovery_timeout` doubled per
     /// failed trial, capped by `max_recovery_timeout`, then jittered.
     fn open_word(&self) -> u64 {
-        let doublings = self.failed_trials.load(Ordering::Acquire).min(31);
+        self.open_word_after(self.failed_trials.load(Ordering::Acquire))
+    }
+
+    /// The open state after `failed_trials` failed trials in a row.
+    fn open_word_after(&self, failed_trials: u32) -> u64 {
+        let doublings = failed_trials.min(31);
         let mut wait = self
             .recovery_timeout
             .saturating_mul(1 << doublings)

@@ -384,6 +384,56 @@ fn a_half_open_rejection_leaves_the_delay_to_the_backoff() {
     assert_eq!(*delays.lock().unwrap(), [Duration::from_millis(20)]);
 }
 
+/// Trials of one half-open round that fail at the same moment: the round
+/// opens once and counts once, so each round doubles the open period once.
+/// (A count taken before the deciding compare-and-swap doubled it once per
+/// trial that lost the race.) Four threads finish their trials together,
+/// round after round; every open period must be exactly twice the last.
+#[test]
+fn concurrent_failed_trials_of_one_round_double_the_open_period_once() {
+    const TRIALS: usize = 4;
+    let clock = ManualClock::new();
+    let b = CircuitBreaker::builder()
+        .failure_threshold(1)
+        .half_open_max_calls(TRIALS as u32)
+        .recovery_timeout(Duration::from_millis(1))
+        .max_recovery_timeout(Duration::from_secs(1 << 20))
+        .recovery_jitter(0.0)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let open_for = |b: &CircuitBreaker| match b.try_acquire() {
+        Err(CircuitError::Open { retry_after }) => retry_after,
+        Err(CircuitError::Inner(never)) => match never {},
+        Ok(_) => panic!("not open"),
+    };
+    let barrier = std::sync::Barrier::new(TRIALS);
+    for _ in 0..60 {
+        // Closed, then open for the base period.
+        b.try_acquire().unwrap().record(true);
+        let mut expected = Duration::from_millis(1);
+        for round in 0..6 {
+            assert_eq!(open_for(&b), expected, "round {round}");
+            clock.advance(expected);
+            let permits: Vec<_> = (0..TRIALS).map(|_| b.try_acquire().unwrap()).collect();
+            std::thread::scope(|s| {
+                for p in permits {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        barrier.wait();
+                        p.record(true);
+                    });
+                }
+            });
+            expected *= 2;
+        }
+        // A successful trial closes it and starts the count over.
+        clock.advance(open_for(&b));
+        b.try_acquire().unwrap().record(false);
+        assert_eq!(b.state(), CircuitState::Closed);
+    }
+}
+
 /// A growing open period: each failed trial doubles the wait up to the
 /// cap; a successful trial starts over from `recovery_timeout`.
 #[test]
