@@ -60,6 +60,9 @@ pub use strands_retry::{
     Retryable, aws, with_retry,
 };
 
+#[cfg(feature = "test-util")]
+pub use strands_retry::ManualClock;
+
 #[cfg(feature = "errors")]
 pub use strands_errors::{
     self, Condition, DeploymentError, ErrorCategory, ErrorContext, ErrorHandler,

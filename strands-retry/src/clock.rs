@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+#[cfg(any(test, feature = "test-util"))]
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -52,12 +53,15 @@ impl Clock for SystemClock {
 }
 
 /// A clock that moves only when told to: for tests and simulations.
-/// Clones share the same time.
+/// Clones share the same time. Behind the `test-util` feature (as tokio's
+/// paused clock is): production code has no reason to stop time.
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock {
     nanos: Arc<AtomicU64>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock at time zero.
     pub fn new() -> Self {
@@ -75,6 +79,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::Acquire))

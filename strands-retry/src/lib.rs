@@ -60,7 +60,9 @@ pub use breaker::{
 };
 pub use budget::RetryBudget;
 pub use classify::{RetryKind, Retryable};
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 #[doc(hidden)]
 pub use error::DOCS_BASE;
 pub use error::{CODES, ConfigError};
