@@ -245,17 +245,3 @@ async fn main() -> ExitCode {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_package_is_a_zip_with_the_handler_at_its_root() {
-        let bytes = LambdaProvisioner::package("def handler(e, c):\n    return 1\n").unwrap();
-        assert_eq!(&bytes[..4], b"PK\x03\x04");
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(text.contains("app.py"));
-        assert!(text.contains("def handler"));
-    }
-}
