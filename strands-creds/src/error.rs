@@ -248,6 +248,15 @@ mod tests {
     use strands_errors::ErrorCategory;
 
     #[test]
+    fn every_code_has_an_explanation_page() {
+        let missing = strands_testkit::codes_without_explanation(CODES.iter());
+        assert!(
+            missing.is_empty(),
+            "no docs/diagnostics page for {missing:?}"
+        );
+    }
+
+    #[test]
     fn every_variant_has_a_listed_code_and_help() {
         let all: Vec<DeploymentError> = vec![
             CredsError::UnknownProfile {

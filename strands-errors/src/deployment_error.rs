@@ -556,6 +556,15 @@ mod tests {
     }
 
     #[test]
+    fn every_code_has_an_explanation_page() {
+        let missing = strands_testkit::codes_without_explanation(all_codes());
+        assert!(
+            missing.is_empty(),
+            "no docs/diagnostics page for {missing:?}"
+        );
+    }
+
+    #[test]
     fn seed_layout_and_dict() {
         let e = DeploymentError::permission(
             "Access denied - insufficient permissions: User is not authorized to perform lambda:CreateFunction",

@@ -184,6 +184,15 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn every_code_has_an_explanation_page() {
+        let missing = strands_testkit::codes_without_explanation(CODES.iter());
+        assert!(
+            missing.is_empty(),
+            "no docs/diagnostics page for {missing:?}"
+        );
+    }
+
+    #[test]
     fn every_variant_has_a_listed_code_help_and_url() {
         let all = [
             ConfigError::InvalidBaseDelay { value: -1.0 },

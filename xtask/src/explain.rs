@@ -1,65 +1,98 @@
 //! `cargo xtask explain CODE`: the long explanation of a diagnostic code,
 //! as `rustc --explain` does. One markdown file per code under
-//! `docs/diagnostics/`, named with `::` replaced by `--`; tidy fails when a
-//! code has none.
+//! `docs/diagnostics/`, named with `::` replaced by `--`. Each library's
+//! tests check that every code it can emit has its page
+//! (`strands_testkit::codes_without_explanation`), so the pages are the
+//! list of codes here, and xtask needs none of the libraries.
 
 use crate::cmd::StepFailed;
 use std::path::{Path, PathBuf};
 
-/// Every diagnostic code the libraries can emit.
-fn all_codes() -> impl Iterator<Item = String> {
-    strands_retry::CODES
-        .iter()
-        .map(|c| (*c).to_owned())
-        .chain(strands_errors::all_codes())
-        .chain(strands_creds::CODES.iter().map(|c| (*c).to_owned()))
+fn docs_dir(root: &Path) -> PathBuf {
+    root.join("docs/diagnostics")
 }
 
-fn doc_path(root: &Path, code: &str) -> PathBuf {
-    root.join("docs/diagnostics")
-        .join(format!("{}.md", code.replace("::", "--")))
+/// Every code that has an explanation page.
+fn known_codes(root: &Path) -> Vec<String> {
+    let mut codes: Vec<String> = std::fs::read_dir(docs_dir(root))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".md").map(|c| c.replace("--", "::"))
+        })
+        .collect();
+    codes.sort();
+    codes
 }
 
 pub(crate) fn run(root: &Path, code: &str) -> miette::Result<()> {
-    let path = doc_path(root, code.trim());
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            println!("{text}");
-            Ok(())
+    let code = code.trim();
+    let path = docs_dir(root).join(format!("{}.md", code.replace("::", "--")));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        println!("{text}");
+        return Ok(());
+    }
+    Err(StepFailed::new(
+        "explain",
+        format!(
+            "no explanation for `{code}`; did you mean one of: {}",
+            nearest(&known_codes(root), code).join(", ")
+        ),
+    )
+    .into())
+}
+
+/// The codes that share the longest known prefix with `code`
+/// (`strands::permission::…`), not all hundred; with none, the categories.
+fn nearest(all: &[String], code: &str) -> Vec<String> {
+    let mut prefix = code;
+    loop {
+        let near: Vec<String> = all
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .cloned()
+            .collect();
+        if !near.is_empty() {
+            return near;
         }
-        Err(_) => {
-            // Offer the codes that share the longest known prefix
-            // (`strands::permission::…`), not all ninety.
-            let code = code.trim();
-            let mut prefix = code;
-            let near: Vec<String> = loop {
-                let near: Vec<String> = all_codes().filter(|c| c.starts_with(prefix)).collect();
-                match prefix.rfind("::") {
-                    _ if !near.is_empty() => break near,
-                    Some(i) => prefix = &prefix[..i],
-                    None => {
-                        break all_codes()
-                            .filter(|c| c.matches("::").count() == 1)
-                            .collect();
-                    }
-                }
-            };
-            Err(StepFailed::new(
-                "explain",
-                format!(
-                    "no explanation for `{code}`; did you mean one of: {}",
-                    near.join(", ")
-                ),
-            )
-            .into())
+        match prefix.rfind("::") {
+            Some(i) => prefix = &prefix[..i],
+            None => {
+                return all
+                    .iter()
+                    .filter(|c| c.matches("::").count() == 1)
+                    .cloned()
+                    .collect();
+            }
         }
     }
 }
 
-/// Codes without an explanation file.
-pub(crate) fn missing_docs(root: &Path) -> Vec<String> {
-    all_codes()
-        .filter(|c| !doc_path(root, c).exists())
-        .map(|c| format!("diagnostic code {c} has no docs/diagnostics explanation"))
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_near_miss_offers_its_neighbours_and_a_stranger_the_categories() {
+        let all: Vec<String> = [
+            "strands::network",
+            "strands::network::circuit_open",
+            "strands::permission",
+            "strands::permission::access_denied",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            nearest(&all, "strands::permission::acess_denied"),
+            ["strands::permission", "strands::permission::access_denied"]
+        );
+        assert_eq!(
+            nearest(&all, "nothing"),
+            ["strands::network", "strands::permission"]
+        );
+        let root = crate::workspace_root();
+        assert!(known_codes(&root).contains(&"strands::retry::circuit_open".to_owned()));
+    }
 }

@@ -57,7 +57,7 @@ fn main() -> miette::Result<()> {
 }
 
 /// xtask lives one level below the workspace root.
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map_or(manifest.clone(), PathBuf::from)
 }

@@ -41,6 +41,24 @@ pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 /// example value, also used as a canary in redaction tests.
 pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
+/// The diagnostic codes of `codes` that have no explanation page in
+/// `docs/diagnostics/` (`strands::retry::circuit_open` →
+/// `strands--retry--circuit_open.md`), the page `cargo xtask explain` prints
+/// and every diagnostic's URL points at. Each library's tests call it on
+/// its own code list, so the build tool needs none of them.
+pub fn codes_without_explanation<I, S>(codes: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics");
+    codes
+        .into_iter()
+        .map(|c| c.as_ref().to_owned())
+        .filter(|c| !dir.join(format!("{}.md", c.replace("::", "--"))).exists())
+        .collect()
+}
+
 /// [`TEST_ACCESS_KEY_ID`] and [`TEST_SECRET_ACCESS_KEY`] as credentials
 /// for `.credentials_provider(..)`, no session token.
 pub fn test_credentials() -> aws_credential_types::Credentials {
