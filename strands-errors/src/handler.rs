@@ -165,7 +165,7 @@ impl IntoDeploymentError for std::io::Error {
             "A network or I/O operation failed"
         };
         DeploymentError::network(format!("{what}: {self}"))
-            .with_suggestions(network_suggestions(&context))
+            .with_suggestions(Situation::Unreachable.suggestions(&context, None))
             .with_context(context)
             .with_retry(kind, None)
             .with_timeout(timeout)
@@ -244,11 +244,6 @@ pub(crate) fn credentials_error(ce: &CredentialsError, context: ErrorContext) ->
         .with_suggestions(situation.suggestions(&context, None))
         .with_context(context)
         .with_retry(kind, None)
-}
-
-/// What to do when the endpoint could not be reached.
-pub(crate) fn network_suggestions(ctx: &ErrorContext) -> Vec<String> {
-    Situation::Unreachable.suggestions(ctx, None)
 }
 
 /// "the CreateFunction operation" or "lambda" or "the AWS operation".

@@ -25,8 +25,7 @@ use crate::classify::{Classification, Parsed, TransportFailure, classify_respons
 use crate::context::ErrorContext;
 use crate::deployment_error::DeploymentError;
 use crate::handler::{
-    IntoDeploymentError, circuit_open_for, credentials_error, find_in_chain, network_suggestions,
-    target_name,
+    IntoDeploymentError, circuit_open_for, credentials_error, find_in_chain, target_name,
 };
 use crate::wire::{CodeSource, RawResponse};
 use aws_credential_types::provider::error::CredentialsError;
@@ -217,7 +216,7 @@ fn transport_error(t: TransportFailure, target: &str, context: ErrorContext) -> 
                 _ => "could not reach the endpoint",
             };
             DeploymentError::network(format!("The request to {target} {what}"))
-                .with_suggestions(network_suggestions(&context))
+                .with_suggestions(Situation::Unreachable.suggestions(&context, None))
         }
     };
     e.with_context(context)

@@ -363,24 +363,24 @@ fn simulate(policy: Policy, service: Service, clients: u32, secs: u64) -> Run {
         if let Some(p) = permit {
             p.record(!ok);
         }
-        let Some(attempts) = in_flight[req].as_mut() else {
+        // The request's attempts leave the table while it is decided, and
+        // go back only with a retry scheduled.
+        let Some(mut attempts) = in_flight[req].take() else {
             continue;
         };
         if ok {
             run.succeeded[start_sec] += 1;
-            if let Some(a) = in_flight[req].take() {
-                a.on_success();
-            }
+            attempts.on_success();
             continue;
         }
         // The library's own decision: retries left, backoff, budget.
-        match attempts.on_error(&failure) {
-            RetryDecision::Retry(d) => heap.push(Reverse((
+        if let RetryDecision::Retry(d) = attempts.on_error(&failure) {
+            heap.push(Reverse((
                 t + (d.as_millis() as u64).max(1),
                 c,
                 Kind::Attempt { req: req as u32 },
-            ))),
-            _ => in_flight[req] = None,
+            )));
+            in_flight[req] = Some(attempts);
         }
     }
     run
