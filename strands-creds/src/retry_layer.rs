@@ -1,33 +1,39 @@
-//! One retry layer: the strands policy mapped onto the AWS SDK's own retry
-//! loop, so a call is retried by exactly one loop.
+//! One retry layer: the strands policy decides every retry of an SDK
+//! client's call, the SDK's own retry loop only carries it out.
 //!
 //! The SDK (aws-sdk-sts 1.124, aws-sdk-lambda 1.156) has no public door for
 //! a whole custom `RetryStrategy` on a service config (`runtime_plugin` is
-//! crate-private), so we use the four public levers:
+//! crate-private), and its token bucket prices and refunds by rules of its
+//! own (see ARCHITECTURE.md's deliberate differences). So the decision is
+//! taken out of the SDK:
 //!
-//! | strands knob | SDK lever |
-//! |---|---|
-//! | `max_retries`, `base_delay`, `max_delay` | `RetryConfig::standard()` (attempts = retries + 1, initial and max backoff) |
-//! | `behavior`, `transient_base_delay`, `long_polling` | the config's `RetrySpec` (`v2_0()` or `v2_1()`, its non-throttling initial backoff, long polling) |
-//! | `rate_limiter` | `RetryMode::Adaptive` (the SDK keeps its own limiter state, per manager) |
-//! | strands-retry's code tables, `Retry-After`, `x-amz-retry-after` | a `ClassifyRetry` that runs last and decides: retryable with the server's delay, or forbidden |
-//! | stats, `CircuitBreaker` | an `Intercept`: counts each attempt into the strategy's stats; an open breaker stops the request before it is sent |
-//! | `RetryBudget` (size and prices) | one custom `RetryPartition` per manager, whose `TokenBucket` has the budget's capacity and prices (an unlimited budget: `TokenBucket::unlimited()`); its clients share it |
+//! - each call holds a strands [`Attempts`], the very decision step
+//!   `execute_with_retry` runs (classification, retries left, the delay
+//!   with the strategy's jitter, base and hint rules, `max_elapsed`, the
+//!   strategy's [`RetryBudget`](strands_retry::RetryBudget), stats,
+//!   `notify`);
+//! - after each attempt the interceptor steps it with strands-errors' one
+//!   classification of the attempt, and writes the outcome into the
+//!   call's own `RetryConfig` (a per-request layer of the config bag):
+//!   a retry after exactly strands' delay (initial and max backoff both
+//!   the delay, a static exponential base), or no retry (max attempts
+//!   reached);
+//! - the SDK's token bucket is unlimited, so it never refuses what
+//!   strands granted: the strategy's budget is the one quota, shared with
+//!   its clones and its own loops (`budget.available()` sees every retry);
+//! - the classifier runs last and agrees with the decision's kind
+//!   (retryable or forbidden), so no SDK classifier overrides it;
+//! - an open breaker stops the request before it is sent.
 //!
-//! The SDK's bucket is its own: it starts as the strands budget does and
-//! follows the same rules, but SDK-path retries do not draw on the
-//! `RetryBudget` value itself (`budget.available()` counts only strands
-//! loops).
+//! Left to the SDK: with a `rate_limiter`, the SDK's adaptive mode paces
+//! the first attempt of each call (an interceptor cannot wait), per
+//! manager. Not carried: `long_polling`'s pause after a budget refusal
+//! (the SDK gives up at once). `build()` warns once naming those.
 //!
-//! Not mappable: an exponential base other than 2 and jitter other than
-//! Full (the SDK's backoff is `rand × min(initial × 2^n, max)`, which is
-//! strands' default), `max_elapsed`, `notify`, a fixed or seeded
-//! `random_source`, and a first-try refund other than 1. `build()` logs one
-//! warning naming every knob it could not carry over.
-//!
-//! Without `.retry_strategy(s)` strands sets no retry config at all: the
-//! SDK's own resolution applies (`AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS`,
-//! `AWS_NEW_RETRIES_2026`, a profile's `retry_mode` and `max_attempts`).
+//! Without `.retry_strategy(s)` the SDK's own retry loop runs, on the SDKs'
+//! default behavior (2.1, set explicitly: aws-config's own default is still
+//! 2.0), with `AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS` and a profile's
+//! `retry_mode` and `max_attempts` honoured.
 //!
 //! Stacking: with `.retry_strategy(s)` on the manager, do not also wrap the
 //! manager's clients in `#[with_retry]` or `s.execute_with_retry`: the
@@ -39,7 +45,8 @@ use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef, InterceptorContext,
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef, InterceptorContext,
 };
 use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, OrchestratorError};
@@ -50,18 +57,20 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::retry::{ErrorKind, RetryConfig, RetrySpec};
+use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use strands_errors::{Parsed, TransportFailure, classify_response};
 use strands_retry::{
-    CircuitBreaker, CircuitPermit, Jitter, RetryBehavior, RetryCosts, RetryKind, RetryStrategy,
+    Attempts, CircuitBreaker, CircuitPermit, RetryBehavior, RetryDecision, RetryKind,
+    RetryStrategy, Retryable,
 };
 
 static NEXT_PARTITION: AtomicU64 = AtomicU64::new(0);
 
 /// The strands policy as the SDK's levers. Cheap to clone; clones share the
-/// strategy's stats, the breaker and the partition.
+/// strategy (its budget and stats), the breaker and the partition.
 #[derive(Debug, Clone)]
 pub(crate) struct RetryLayer {
     strategy: RetryStrategy,
@@ -74,8 +83,12 @@ impl RetryLayer {
     /// attempt.
     pub(crate) fn new(strategy: RetryStrategy, breaker: Option<CircuitBreaker>) -> Self {
         let n = NEXT_PARTITION.fetch_add(1, Ordering::Relaxed);
+        // Unlimited: the strategy's budget is the quota, drawn on by the
+        // interceptor's decision; the SDK's bucket must never refuse (or
+        // refund) on its own. The partition still keys the SDK's adaptive
+        // rate limiter, one per manager.
         let partition = RetryPartition::custom(format!("strands-{n}"))
-            .token_bucket(token_bucket(&strategy))
+            .token_bucket(TokenBucket::unlimited())
             .build();
         Self {
             strategy,
@@ -84,7 +97,9 @@ impl RetryLayer {
         }
     }
 
-    /// Attempts and backoff bounds.
+    /// The clients' base retry config: the attempts, the behavior's spec
+    /// and the adaptive mode; each call's interceptor then sets the delay
+    /// strands decided, or stops the loop.
     pub(crate) fn retry_config(&self) -> RetryConfig {
         let s = &self.strategy;
         let spec = match s.behavior() {
@@ -104,12 +119,12 @@ impl RetryLayer {
             .with_retry_spec(spec)
     }
 
-    /// The classifier that decides what is retried.
+    /// The classifier that says retryable or forbidden, as strands does.
     pub(crate) fn classifier(&self) -> SharedRetryClassifier {
         SharedRetryClassifier::new(StrandsClassifier)
     }
 
-    /// The interceptor: stats and the breaker.
+    /// The interceptor: the decision, the stats and the breaker.
     pub(crate) fn interceptor(&self) -> StrandsInterceptor {
         StrandsInterceptor {
             strategy: self.strategy.clone(),
@@ -117,94 +132,52 @@ impl RetryLayer {
         }
     }
 
-    /// The partition shared by the manager's clients (one token bucket).
+    /// The partition shared by the manager's clients.
     pub(crate) fn partition(&self) -> RetryPartition {
         self.partition.clone()
     }
 
-    /// The strands knobs the SDK cannot carry, one line each.
+    /// The strands knobs the SDK path does not carry, one line each.
     pub(crate) fn unmapped(&self) -> Vec<String> {
         let s = &self.strategy;
         let mut out = Vec::new();
-        if s.has_notify() {
-            out.push("notify (the SDK's retries call no strands hook; use an interceptor or the strategy's stats)".to_owned());
+        if s.is_long_polling() {
+            out.push(
+                "long_polling (after a budget refusal the SDK gives up without the pause)"
+                    .to_owned(),
+            );
         }
-        if !s.random_source().is_thread_local() {
-            out.push(format!(
-                "random_source {:?} (the SDK draws its own jitter)",
-                s.random_source()
-            ));
-        }
-        let refund = s.budget().costs().first_try_refund;
-        if !s.budget().is_unlimited() && refund != RetryCosts::V2_0.first_try_refund {
-            out.push(format!(
-                "a first-try refund of {refund} (the SDK's bucket gives back 1)"
-            ));
-        }
-        if (s.exponential_base() - 2.0).abs() > f64::EPSILON {
-            out.push(format!(
-                "exponential_base {} (the SDK's backoff doubles)",
-                s.exponential_base()
-            ));
-        }
-        if !matches!(s.jitter(), Jitter::Full) {
-            out.push(format!(
-                "jitter {:?} (the SDK uses Full jitter)",
-                s.jitter()
-            ));
-        }
-        if let Some(d) = s.max_elapsed() {
-            out.push(format!(
-                "max_elapsed {d:?} (use an operation timeout instead)"
-            ));
+        if s.rate_limiter().is_some() {
+            out.push(
+                "rate_limiter (the SDK's adaptive mode paces the clients, with its own limiter per manager)"
+                    .to_owned(),
+            );
         }
         out
     }
 }
 
-/// The SDK's token bucket for `strategy`'s budget: its size and prices.
-///
-/// The SDK prices an `ErrorKind::TransientError` (its name for a timeout
-/// or a connection failure) at `timeout_retry_cost`, a `ServerError` at
-/// `retry_cost` and a `ThrottlingError` at `throttling_retry_cost`; the
-/// classifier below sorts strands' verdicts into those three.
-fn token_bucket(strategy: &RetryStrategy) -> TokenBucket {
-    let budget = strategy.budget();
-    if budget.is_unlimited() {
-        return TokenBucket::unlimited();
-    }
-    let c = budget.costs();
-    TokenBucket::builder()
-        .capacity(usize::try_from(budget.capacity()).unwrap_or(usize::MAX))
-        .retry_cost(c.retry)
-        .timeout_retry_cost(c.timeout_retry)
-        .throttling_retry_cost(c.throttling_retry)
-        .build()
-}
-
-/// Runs after the SDK's classifiers and overrides them: strands' tables
-/// decide, so nothing the strands policy calls permanent is retried.
+/// Runs after the SDK's classifiers and overrides them: strands' one
+/// classification says what is retryable. Whether a retry happens, and
+/// after how long, the interceptor has already decided for this attempt.
 #[derive(Debug)]
 struct StrandsClassifier;
 
 impl ClassifyRetry for StrandsClassifier {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        let Some((kind, hint)) = attempt_verdict(ctx.output_or_error(), ctx.response()) else {
+        let Some(v) = attempt_verdict(ctx.output_or_error(), ctx.response()) else {
             return RetryAction::NoActionIndicated;
         };
-        let kind = match kind {
+        let kind = match v.kind {
             RetryKind::Throttling => ErrorKind::ThrottlingError,
-            // No response: the SDK's "transient" (a timeout's price).
-            RetryKind::Transient if ctx.response().is_none() => ErrorKind::TransientError,
+            RetryKind::Transient if v.timeout => ErrorKind::TransientError,
             RetryKind::Transient => ErrorKind::ServerError,
             RetryKind::Permanent => return RetryAction::RetryForbidden,
         };
-        // The hint goes as is: the SDK bounds it as the spec says (by the
-        // max backoff under 2.0, to [t, t + 5 s] under 2.1).
-        match hint {
-            Some(d) => RetryAction::retryable_error_with_explicit_delay(kind, d),
-            None => RetryAction::retryable_error(kind),
-        }
+        // No explicit delay: the server's hint is already in strands' delay
+        // (bounded as the strategy's behavior says), which the interceptor
+        // wrote into this call's retry config.
+        RetryAction::retryable_error(kind)
     }
 
     fn name(&self) -> &'static str {
@@ -216,8 +189,8 @@ impl ClassifyRetry for StrandsClassifier {
     }
 }
 
-/// Counts attempts into the strategy's stats and puts the breaker in front
-/// of every attempt.
+/// Steps the call's [`Attempts`], and puts the breaker in front of every
+/// attempt.
 #[derive(Debug, Clone)]
 pub(crate) struct StrandsInterceptor {
     strategy: RetryStrategy,
@@ -232,6 +205,14 @@ impl Storable for PermitSlot {
     type Storer = StoreReplace<Self>;
 }
 
+/// The call's decision state, from its first attempt to its last.
+#[derive(Debug)]
+struct CallSlot(Mutex<Option<Attempts>>);
+
+impl Storable for CallSlot {
+    type Storer = StoreReplace<Self>;
+}
+
 fn attempt_of(cfg: &ConfigBag) -> u32 {
     cfg.load::<RequestAttempts>()
         .map_or(1, RequestAttempts::attempts)
@@ -242,13 +223,22 @@ impl Intercept for StrandsInterceptor {
         "strands-retry-layer"
     }
 
+    fn read_before_execution(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state()
+            .store_put(CallSlot(Mutex::new(Some(self.strategy.attempts()))));
+        Ok(())
+    }
+
     fn read_before_attempt(
         &self,
         _ctx: &BeforeTransmitInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.strategy.__record_attempt(attempt_of(cfg));
         if let Some(b) = &self.breaker {
             let permit = b.try_acquire().map_err(|e| -> BoxError { Box::new(e) })?;
             cfg.interceptor_state()
@@ -263,61 +253,157 @@ impl Intercept for StrandsInterceptor {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let Some(slot) = cfg.load::<PermitSlot>() else {
+        let verdict = attempt_verdict(ctx.output_or_error(), ctx.response());
+        if let Some(slot) = cfg.load::<PermitSlot>() {
+            let permit = slot.0.lock().ok().and_then(|mut p| p.take());
+            if let Some(permit) = permit {
+                permit.record(verdict.is_some_and(|v| v.kind.is_retryable()));
+            }
+        }
+        let Some(slot) = cfg.load::<CallSlot>() else {
             return Ok(());
         };
-        let permit = slot.0.lock().ok().and_then(|mut p| p.take());
-        if let Some(permit) = permit {
-            permit.record(attempt_failed(ctx));
+        let Ok(mut call) = slot.0.lock() else {
+            return Ok(());
+        };
+        let Some(v) = verdict else {
+            if let Some(attempts) = call.take() {
+                attempts.on_success();
+            }
+            return Ok(());
+        };
+        let Some(attempts) = call.as_mut() else {
+            return Ok(());
+        };
+        let failed = FailedAttempt {
+            verdict: v,
+            error: ctx.output_or_error().and_then(Result::err),
+        };
+        let decision = attempts.on_error(&failed);
+        if let RetryDecision::GiveUp | RetryDecision::GiveUpAfter(_) = decision {
+            call.take();
         }
-        Ok(())
-    }
-
-    fn read_after_execution(
-        &self,
-        ctx: &FinalizerInterceptorContextRef<'_>,
-        _rc: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let ok = matches!(ctx.output_or_error(), Some(Ok(_)));
-        self.strategy.__record_outcome(ok, attempt_of(cfg) > 1);
+        drop(call);
+        let current = cfg
+            .load::<RetryConfig>()
+            .cloned()
+            .unwrap_or_else(RetryConfig::standard);
+        let rc = carry_out(current, decision, attempt_of(cfg));
+        cfg.interceptor_state().store_put(rc);
         Ok(())
     }
 }
 
-/// Whether an attempt counts against the dependency's health: whatever a
+/// The SDK retry config that carries out `decision` after attempt number
+/// `attempt`: a retry after exactly its delay, or no retry at all.
+fn carry_out(current: RetryConfig, decision: RetryDecision, attempt: u32) -> RetryConfig {
+    match decision {
+        // The SDK's delay is `min(b × initial × 2^(n-1), max)` with `b` 1
+        // under a static base: with both bounds the delay, it is the delay.
+        RetryDecision::Retry(d) => {
+            let spec = current
+                .retry_spec()
+                .cloned()
+                .unwrap_or_else(RetrySpec::v2_1)
+                .with_non_throttling_initial_backoff(d);
+            current
+                .with_initial_backoff(d)
+                .with_max_backoff(d)
+                .with_use_static_exponential_base(true)
+                .with_retry_spec(spec)
+        }
+        _ => current.with_max_attempts(attempt.max(1)),
+    }
+}
+
+/// One failed SDK attempt as strands-retry sees it.
+struct FailedAttempt<'a> {
+    verdict: Verdict,
+    error: Option<&'a OrchestratorError<Error>>,
+}
+
+impl fmt::Debug for FailedAttempt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FailedAttempt")
+            .field("kind", &self.verdict.kind)
+            .field("timeout", &self.verdict.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for FailedAttempt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.error {
+            Some(e) => fmt::Display::fmt(e, f),
+            None => write!(f, "a {} error", self.verdict.kind.as_str()),
+        }
+    }
+}
+
+impl std::error::Error for FailedAttempt<'_> {}
+
+impl Retryable for FailedAttempt<'_> {
+    fn retry_kind(&self) -> RetryKind {
+        self.verdict.kind
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.verdict.retry_after
+    }
+    fn is_timeout(&self) -> bool {
+        self.verdict.timeout
+    }
+}
+
+/// What strands-errors' classification says of one failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    /// How it is retried.
+    pub(crate) kind: RetryKind,
+    /// The server's delay hint.
+    pub(crate) retry_after: Option<Duration>,
+    /// No response: the attempt timed out.
+    pub(crate) timeout: bool,
+}
+
+/// The verdict on one attempt: `None` for a success. Every decision is
+/// strands-errors' one classification: [`TransportFailure`] when no
+/// response came back, [`classify_response`] when one did. Whatever a
 /// retry could help with (timeouts, connection failures, throttling, 5xx,
-/// a body cut short) does; a 404 does not. The same verdict as the
-/// classifier's, so the breaker and the retry loop never disagree.
-fn attempt_failed(ctx: &FinalizerInterceptorContextRef<'_>) -> bool {
-    attempt_verdict(ctx.output_or_error(), ctx.response())
-        .is_some_and(|(kind, _)| kind.is_retryable())
-}
-
-/// The verdict on one attempt: `None` for a success, else the retry kind
-/// and the server's delay hint. Every decision is strands-errors' one
-/// classification: [`TransportFailure`] when no response came back,
-/// [`classify_response`] when one did.
+/// a body cut short) also counts against the breaker; a 404 does not, so
+/// the breaker and the retry decision never disagree.
 pub(crate) fn attempt_verdict(
     outcome: Option<Result<&Output, &OrchestratorError<Error>>>,
     response: Option<&HttpResponse>,
-) -> Option<(RetryKind, Option<Duration>)> {
+) -> Option<Verdict> {
     let Some(Err(err)) = outcome else {
         return None;
     };
+    let transport = |t: TransportFailure| Verdict {
+        kind: t.retry_kind(),
+        retry_after: None,
+        timeout: t == TransportFailure::TimedOut,
+    };
     if err.is_timeout_error() {
-        return Some((TransportFailure::TimedOut.retry_kind(), None));
+        return Some(transport(TransportFailure::TimedOut));
     }
     if let Some(c) = err.as_connector_error() {
-        return Some((TransportFailure::of(c).retry_kind(), None));
+        return Some(transport(TransportFailure::of(c)));
     }
     // No response: an interceptor stopped the request (an open breaker)
     // or it could not be built; retrying would not help.
     let Some(raw) = response else {
-        return Some((RetryKind::Permanent, None));
+        return Some(Verdict {
+            kind: RetryKind::Permanent,
+            retry_after: None,
+            timeout: false,
+        });
     };
     let c = classify_response(raw, Parsed::NOTHING);
-    Some((c.retry_kind, c.retry_after))
+    Some(Verdict {
+        kind: c.retry_kind,
+        retry_after: c.retry_after,
+        timeout: false,
+    })
 }
 
 #[cfg(test)]
@@ -381,7 +467,8 @@ mod tests {
             },
             _ => RetryKind::Permanent,
         };
-        let breaker = attempt_failed(&FinalizerInterceptorContextRef::from(&ctx));
+        let breaker = attempt_verdict(ctx.output_or_error(), ctx.response())
+            .is_some_and(|v| v.kind.is_retryable());
         (handler, layer, breaker)
     }
 
@@ -414,36 +501,57 @@ mod tests {
         assert!(checked > 1000, "{checked}");
     }
 
-    /// Every knob the SDK path cannot carry is named, and nothing else.
+    /// Every knob the SDK path cannot carry is named, and nothing else:
+    /// jitter, base, deadline, notify, random source and refund are
+    /// strands' own decision now, so they are carried.
     #[test]
     fn unmapped_names_every_knob_the_sdk_cannot_carry() {
-        use strands_retry::{RandomSource, RetryBudget, RetryCosts};
-        let plain = RetryStrategy::aws_standard(RetryBehavior::V2_1)
-            .build()
-            .unwrap();
-        assert!(RetryLayer::new(plain, None).unmapped().is_empty());
-        let s = RetryStrategy::builder()
+        use strands_retry::{AdaptiveRateLimiter, RandomSource, RetryBudget, RetryCosts};
+        let plain = RetryStrategy::builder()
             .exponential_base(3.0)
-            .jitter(Jitter::Equal)
+            .jitter(strands_retry::Jitter::Equal)
             .max_elapsed(Duration::from_secs(9))
             .notify(|_| {})
             .random_source(RandomSource::seeded(1))
             .budget(RetryBudget::new(50).with_costs(RetryCosts::V2_1.with_first_try_refund(0)))
             .build()
             .unwrap();
+        assert!(RetryLayer::new(plain, None).unmapped().is_empty());
+        let s = RetryStrategy::aws_standard(RetryBehavior::V2_1)
+            .long_polling(true)
+            .rate_limiter(AdaptiveRateLimiter::new())
+            .build()
+            .unwrap();
         let knobs = RetryLayer::new(s, None).unmapped();
         let all = knobs.join("\n");
-        for k in [
-            "exponential_base",
-            "jitter",
-            "max_elapsed",
-            "notify",
-            "random_source",
-            "first-try refund",
-        ] {
+        for k in ["long_polling", "rate_limiter"] {
             assert!(all.contains(k), "{k} missing from {all}");
         }
-        assert_eq!(knobs.len(), 6, "{all}");
+        assert_eq!(knobs.len(), 2, "{all}");
+    }
+
+    /// A retry is carried out after exactly strands' delay; a give-up
+    /// stops the SDK's loop at the attempt just made.
+    #[test]
+    fn the_decision_becomes_the_call_s_retry_config() {
+        let base = RetryConfig::standard()
+            .with_max_attempts(6)
+            .with_retry_spec(RetrySpec::v2_1());
+        let d = Duration::from_millis(1234);
+        let rc = carry_out(base.clone(), RetryDecision::Retry(d), 2);
+        assert_eq!(rc.max_attempts(), 6);
+        assert_eq!(rc.initial_backoff(), d);
+        assert_eq!(rc.max_backoff(), d);
+        assert!(rc.use_static_exponential_base());
+        assert_eq!(rc.retry_spec().unwrap().non_throttling_initial_backoff(), d);
+        assert_eq!(
+            carry_out(base.clone(), RetryDecision::GiveUp, 3).max_attempts(),
+            3
+        );
+        assert_eq!(
+            carry_out(base, RetryDecision::GiveUpAfter(d), 0).max_attempts(),
+            1
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! The SDK path follows the strategy: `.retry_strategy(s)` carries its
-//! retry behavior (2.0 or 2.1), its budget's size and prices and its
-//! attempts onto the clients; without a strategy the SDK's own resolution
-//! (`AWS_NEW_RETRIES_2026`, `AWS_MAX_ATTEMPTS`, a profile's `max_attempts`)
-//! is left alone. Counted on a wiremock endpoint: the requests that reached
-//! it are the SDK's attempts, and a second call shows what the shared
-//! token bucket has left.
+//! The SDK path follows the strategy: with `.retry_strategy(s)` strands
+//! decides each retry of a client's call on the strategy's own budget
+//! (its behavior, prices, attempts); without a strategy the SDK's own loop
+//! runs on the SDKs' default behavior (2.1 unless
+//! `AWS_NEW_RETRIES_2026=false`) with `AWS_MAX_ATTEMPTS` and a profile's
+//! `max_attempts` honoured. Counted on a wiremock endpoint: the requests
+//! that reached it are the SDK's attempts, a second call shows what the
+//! budget has left, and `budget.available()` shows the same.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aws_credential_types::Credentials;
@@ -121,15 +122,45 @@ async fn the_strategy_s_behavior_and_budget_reach_the_sdk() {
     for (name, behavior, tokens, fault, first, second) in cases {
         let ep = FaultEndpoint::start().await;
         ep.fail_then_succeed(1000, fault, ok_json(FUNCTION)).await;
-        let m = manager(&ep.uri(), Some(strategy(behavior, tokens))).await;
+        let s = strategy(behavior, tokens);
+        let budget = s.budget().clone();
+        let m = manager(&ep.uri(), Some(s)).await;
         assert!(!call(&m).await, "{name}");
         assert_eq!(ep.request_count().await, first, "{name}: first call");
+        if let Some(n) = tokens {
+            // The strategy's own budget paid for the SDK's retries.
+            let cost = budget.costs().cost(
+                if name.contains("throttling") {
+                    strands_retry::RetryKind::Throttling
+                } else {
+                    strands_retry::RetryKind::Transient
+                },
+                false,
+            );
+            let spent = u32::try_from(first - 1).unwrap() * cost;
+            assert_eq!(budget.available(), n - spent, "{name}: budget");
+        }
         assert!(!call(&m).await, "{name}");
         assert_eq!(
             ep.request_count().await,
             first + second,
             "{name}: second call"
         );
+    }
+}
+
+/// A 503 as the strategy's own loop sees it.
+#[derive(Debug)]
+struct Unavailable;
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("503 Service Unavailable")
+    }
+}
+impl std::error::Error for Unavailable {}
+impl strands_retry::Retryable for Unavailable {
+    fn retry_kind(&self) -> strands_retry::RetryKind {
+        strands_retry::RetryKind::Transient
     }
 }
 
@@ -141,9 +172,22 @@ async fn a_success_refunds_its_last_retry_on_the_sdk_path() {
     // Two 5xx then success: 10 tokens spent, 5 back (the last retry's).
     ep.fail_then_succeed(2, server_error(), ok_json(FUNCTION))
         .await;
-    let m = manager(&ep.uri(), Some(strategy(RetryBehavior::V2_0, Some(10)))).await;
+    let s = strategy(RetryBehavior::V2_0, Some(10));
+    let budget = s.budget().clone();
+    let m = manager(&ep.uri(), Some(s.clone())).await;
     assert!(call(&m).await);
     assert_eq!(ep.request_count().await, 3);
+    assert_eq!(budget.available(), 5);
+    // The strategy's own loop draws on the same budget: a 5xx retry there
+    // takes the last 5 tokens...
+    let mut attempts = s.attempts();
+    assert!(matches!(
+        attempts.on_error(&Unavailable),
+        strands_retry::RetryDecision::Retry(_)
+    ));
+    assert_eq!(budget.available(), 0);
+    attempts.on_success();
+    assert_eq!(budget.available(), 5, "its success gives them back");
     ep.server().reset().await;
     ep.fail_then_succeed(1000, server_error(), ok_json(FUNCTION))
         .await;
@@ -177,8 +221,9 @@ async fn the_clients_carry_the_matching_retry_spec() {
     }
 }
 
-/// No strategy: strands sets no retry config, so the SDK's own
-/// resolution applies. Run in a child with the variables and a profile.
+/// No strategy: the SDK's own resolution applies, on the SDKs' default
+/// behavior. Run in children with the variables and a profile: unset and
+/// `true` give 2.1, `false` gives 2.0.
 #[test]
 fn without_a_strategy_the_sdk_s_own_settings_apply() {
     let dir = std::env::temp_dir().join(format!("strands-sdk-retry-{}", std::process::id()));
@@ -188,14 +233,17 @@ fn without_a_strategy_the_sdk_s_own_settings_apply() {
         "[default]\nregion = us-east-1\nmax_attempts = 4\n\n[profile two]\nregion = us-east-1\nmax_attempts = 2\n",
     )
     .unwrap();
-    strands_testkit::run_child_checks(
-        "child_sdk_settings_apply",
-        CHILD,
-        &[
-            ("AWS_CONFIG_FILE", dir.join("config").as_os_str()),
-            ("AWS_NEW_RETRIES_2026", "true".as_ref()),
-        ],
-    );
+    for new_retries in ["true", "false", "unset"] {
+        let mut env = vec![
+            ("AWS_CONFIG_FILE", dir.join("config").into_os_string()),
+            ("STRANDS_TEST_NEW_RETRIES", new_retries.into()),
+        ];
+        if new_retries != "unset" {
+            env.push(("AWS_NEW_RETRIES_2026", new_retries.into()));
+        }
+        let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        strands_testkit::run_child_checks("child_sdk_settings_apply", CHILD, &env);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -205,6 +253,8 @@ async fn child_sdk_settings_apply() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
+    let new_retries = std::env::var("STRANDS_TEST_NEW_RETRIES").unwrap();
+    let want_v2_1 = new_retries != "false";
     for (profile, want) in [(None, 4usize), (Some("two"), 2)] {
         let ep = FaultEndpoint::start().await;
         ep.fail_then_succeed(1000, server_error(), ok_json(FUNCTION))
@@ -218,10 +268,11 @@ async fn child_sdk_settings_apply() {
         let m = b.build().await.unwrap();
         let lambda: aws_sdk_lambda::Client = m.get_client();
         let rc = lambda.config().retry_config().unwrap();
-        assert!(
+        assert_eq!(
             rc.retry_spec()
                 .is_some_and(|s| s.is_at_least(RetrySpec::V2_1)),
-            "AWS_NEW_RETRIES_2026=true must reach the client: {rc:?}"
+            want_v2_1,
+            "AWS_NEW_RETRIES_2026={new_retries}: {rc:?}"
         );
         assert!(!call(&m).await);
         assert_eq!(ep.request_count().await, want, "profile {profile:?}");

@@ -1,9 +1,10 @@
 //! Which edition of the AWS SDKs' standard retry rules a strategy follows.
 //!
-//! The SDKs are moving from "retry behavior 2.0" (every SDK since 2020) to
-//! "retry behavior 2.1" (opt-in with `AWS_NEW_RETRIES_2026=true` until it
-//! becomes their default). The two differ in four numbers, all written
-//! here and nowhere else:
+//! "Retry behavior 2.1" is the AWS SDKs' default since 2026-11-10 (botocore
+//! 1.44, the AWS CLI 2.40, the Go SDK 1.48); "retry behavior 2.0" is what
+//! every SDK did from 2020 until then, and what `AWS_NEW_RETRIES_2026=false`
+//! still selects. The two differ in four numbers, all written here and
+//! nowhere else:
 //!
 //! | | 2.0 | 2.1 |
 //! |---|---|---|
@@ -18,49 +19,79 @@
 //! `test_standard_retry_v2_1.py`; the spec's cases as copied into
 //! smithy-kotlin (`NewStandardRetryIntegrationTestResources.kt`).
 //!
-//! [`RetryStrategy::default`](crate::RetryStrategy) follows 2.0: it is
-//! what `../shared/API.md` promises (a server hint capped by `max_delay`, a
-//! budget priced 5/10) and what every SDK still does unless opted in.
-//! `RetryStrategy::aws_standard(RetryBehavior::V2_1)` is the one line to
-//! the new rules; [`RetryBehavior::from_env`] reads the SDKs' own switch.
+//! strands follows the SDKs: wherever a behavior is not chosen in code
+//! ([`RetryStrategy::default`](crate::RetryStrategy), [`RetryBudget::standard`](crate::RetryBudget::standard),
+//! the clients of a manager built without a strategy), it is
+//! [`RetryBehavior::from_env`]: 2.1 unless `AWS_NEW_RETRIES_2026=false`.
+//! Restoring 2.0 is one line, in code (`.behavior(RetryBehavior::V2_0)`)
+//! or in the environment (`AWS_NEW_RETRIES_2026=false`), as for boto3.
 
 use crate::RetryKind;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// An edition of the AWS SDKs' standard retry rules.
+///
+/// The default is [`V2_1`](Self::V2_1), the SDKs' own since 2026-11-10;
+/// [`from_env`](Self::from_env) is what a strategy uses when none is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RetryBehavior {
-    /// Retry behavior 2.0: the SDKs' rules since 2020, and their default
-    /// until `AWS_NEW_RETRIES_2026` flips.
-    #[default]
+    /// Retry behavior 2.0: the SDKs' rules from 2020 until 2026-11-10,
+    /// still selected by `AWS_NEW_RETRIES_2026=false`.
     V2_0,
-    /// Retry behavior 2.1 ("new retries", 2026): short backoff for
-    /// transient errors, costlier transient retries, cheap throttling
-    /// retries, a bounded `x-amz-retry-after`.
+    /// Retry behavior 2.1 ("new retries", the SDKs' default since
+    /// 2026-11-10): short backoff for transient errors, costlier transient
+    /// retries, cheap throttling retries, a bounded `x-amz-retry-after`.
+    #[default]
     V2_1,
 }
 
-/// The environment variable the AWS SDKs read to opt into
-/// [`RetryBehavior::V2_1`].
+/// The environment variable the AWS SDKs read to choose between the two
+/// behaviors (`false` selects [`RetryBehavior::V2_0`]).
 pub const NEW_RETRIES_ENV: &str = "AWS_NEW_RETRIES_2026";
+
+/// Whether the warning about an unreadable `AWS_NEW_RETRIES_2026` was
+/// given (once per process: a budget built per request would repeat it).
+static WARNED: AtomicBool = AtomicBool::new(false);
 
 /// How far above the computed backoff 2.1 lets `x-amz-retry-after` go.
 pub const RETRY_AFTER_HEADROOM: Duration = Duration::from_secs(5);
 
 impl RetryBehavior {
-    /// What the AWS SDKs would pick in this process: [`V2_1`](Self::V2_1)
-    /// when `AWS_NEW_RETRIES_2026` is `true` (any case, as botocore and
-    /// aws-config read it), [`V2_0`](Self::V2_0) otherwise.
+    /// What the AWS SDKs pick in this process: [`V2_0`](Self::V2_0) when
+    /// `AWS_NEW_RETRIES_2026` is `false` (any case, surrounding blanks
+    /// ignored), [`V2_1`](Self::V2_1) otherwise. A value that is neither
+    /// `true` nor `false` is logged once as a warning naming it and the
+    /// choice (2.1, the default), never silently guessed.
     pub fn from_env() -> Self {
-        Self::from_env_value(std::env::var(NEW_RETRIES_ENV).ok().as_deref())
+        let raw = std::env::var(NEW_RETRIES_ENV).ok();
+        let (behavior, understood) = Self::read(raw.as_deref());
+        if !understood && !WARNED.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                target: "strands_retry",
+                value = raw.as_deref().unwrap_or_default(),
+                chosen = behavior.as_str(),
+                "{NEW_RETRIES_ENV} is neither `true` nor `false`; following retry behavior {}, the AWS SDKs' default",
+                behavior.as_str()
+            );
+        }
+        behavior
     }
 
-    /// [`from_env`](Self::from_env) for a given value of the variable.
+    /// [`from_env`](Self::from_env) for a given value of the variable
+    /// (`None`: unset), without the warning.
     pub fn from_env_value(value: Option<&str>) -> Self {
-        match value {
-            Some(v) if v.trim().eq_ignore_ascii_case("true") => Self::V2_1,
-            _ => Self::V2_0,
+        Self::read(value).0
+    }
+
+    /// The behavior a value selects, and whether the value was understood
+    /// (unset, `true` or `false`).
+    fn read(value: Option<&str>) -> (Self, bool) {
+        match value.map(str::trim) {
+            None => (Self::V2_1, true),
+            Some(v) if v.eq_ignore_ascii_case("false") => (Self::V2_0, true),
+            Some(v) => (Self::V2_1, v.eq_ignore_ascii_case("true")),
         }
     }
 
@@ -164,8 +195,9 @@ impl RetryCosts {
 }
 
 impl Default for RetryCosts {
+    /// The prices of the default behavior, 2.1.
     fn default() -> Self {
-        Self::V2_0
+        Self::V2_1
     }
 }
 
@@ -175,17 +207,27 @@ mod tests {
 
     #[test]
     fn env_switch_reads_like_the_sdks() {
-        for (v, want) in [
-            (None, RetryBehavior::V2_0),
-            (Some("true"), RetryBehavior::V2_1),
-            (Some("TRUE"), RetryBehavior::V2_1),
-            (Some(" true "), RetryBehavior::V2_1),
-            (Some("false"), RetryBehavior::V2_0),
-            (Some("1"), RetryBehavior::V2_0),
-            (Some(""), RetryBehavior::V2_0),
+        // Since 2026-11-10 unset means 2.1 (botocore 1.44 and the CLI
+        // 2.40); only `false` selects 2.0. A value that is neither is not
+        // understood (from_env warns) and follows the default.
+        for (v, want, understood) in [
+            (None, RetryBehavior::V2_1, true),
+            (Some("true"), RetryBehavior::V2_1, true),
+            (Some("TRUE"), RetryBehavior::V2_1, true),
+            (Some(" true "), RetryBehavior::V2_1, true),
+            (Some("false"), RetryBehavior::V2_0, true),
+            (Some("False"), RetryBehavior::V2_0, true),
+            (Some(" FALSE\n"), RetryBehavior::V2_0, true),
+            (Some("1"), RetryBehavior::V2_1, false),
+            (Some("0"), RetryBehavior::V2_1, false),
+            (Some(""), RetryBehavior::V2_1, false),
+            (Some("no"), RetryBehavior::V2_1, false),
         ] {
+            assert_eq!(RetryBehavior::read(v), (want, understood), "{v:?}");
             assert_eq!(RetryBehavior::from_env_value(v), want, "{v:?}");
         }
+        assert_eq!(RetryBehavior::default(), RetryBehavior::V2_1);
+        assert_eq!(RetryCosts::default(), RetryCosts::V2_1);
     }
 
     #[test]

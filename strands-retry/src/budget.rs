@@ -6,16 +6,18 @@
 //! rules, so a fleet behaves the same whatever language it is written in:
 //!
 //! - starts full (500 tokens for [`RetryBudget::standard`]);
-//! - a retry costs what its [`RetryCosts`] say: under retry behavior 2.0
-//!   (the default) 5, or 10 after a timeout; under 2.1 14 after a
-//!   transient error or a timeout and 5 after throttling;
+//! - a retry costs what its [`RetryCosts`] say: under retry behavior 2.1
+//!   (the SDKs' default, and strands') 14 after a transient error or a
+//!   timeout and 5 after throttling; under 2.0 5, or 10 after a timeout;
 //! - when the bucket cannot pay, the error is returned at once, no sleep;
 //! - a success after retries gives back what its last retry took (earlier
 //!   retries of the same call stay spent), a first-try success gives 1;
 //! - never above the initial amount.
 //!
 //! Clones share the bucket; give one budget to several strategies to make
-//! them share it too.
+//! them share it too. A manager's SDK clients built with a strategy draw
+//! on the strategy's budget itself, so [`RetryBudget::available`] sees
+//! every retry, whichever loop ran it.
 
 use crate::RetryKind;
 use crate::behavior::{RetryBehavior, RetryCosts};
@@ -45,10 +47,12 @@ struct Bucket {
 }
 
 impl RetryBudget {
-    /// The AWS SDKs' standard quota: 500 tokens, priced by retry behavior
-    /// 2.0 (5 a retry, 10 after a timeout).
+    /// The AWS SDKs' standard quota: 500 tokens, priced as the SDKs'
+    /// default retry behavior prices it ([`RetryBehavior::from_env`]: 2.1,
+    /// 14 a transient or timeout retry and 5 a throttling one, unless
+    /// `AWS_NEW_RETRIES_2026=false` selects 2.0's 5 and 10).
     pub fn standard() -> Self {
-        Self::new(STANDARD_CAPACITY)
+        Self::for_behavior(RetryBehavior::from_env())
     }
 
     /// The SDKs' standard quota (500 tokens) priced by `behavior`.
@@ -56,10 +60,10 @@ impl RetryBudget {
         Self::new(STANDARD_CAPACITY).with_costs(behavior.costs())
     }
 
-    /// A quota of `capacity` tokens, starting full, priced by retry
-    /// behavior 2.0. `new(0)` never retries.
+    /// A quota of `capacity` tokens, starting full, priced as
+    /// [`standard`](Self::standard) is. `new(0)` never retries.
     pub fn new(capacity: u32) -> Self {
-        Self::with(capacity, RetryCosts::V2_0)
+        Self::with(capacity, RetryBehavior::from_env().costs())
     }
 
     fn with(capacity: u32, costs: RetryCosts) -> Self {
@@ -82,9 +86,12 @@ impl RetryBudget {
         }
     }
 
-    /// The prices (2.0's for an unlimited budget, which charges nothing).
+    /// The prices (the default ones for an unlimited budget, which
+    /// charges nothing).
     pub fn costs(&self) -> RetryCosts {
-        self.inner.as_ref().map_or(RetryCosts::V2_0, |b| b.costs)
+        self.inner
+            .as_ref()
+            .map_or_else(RetryCosts::default, |b| b.costs)
     }
 
     /// What a retry after an error of `kind` costs this budget (0 when

@@ -46,10 +46,17 @@ type Notify = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 ///
 /// # Default
 ///
-/// The seed's numbers: 5 retries, 1 s base delay, 60 s cap, exponential
-/// base 2.0, Full jitter, no deadline, no budget, no rate limiter, under
-/// retry behavior 2.0 (see [`RetryBehavior`] for why; the AWS SDKs' own
-/// standard mode is [`RetryStrategy::aws_standard`]).
+/// The numbers the Python `strands_deploy.utils` module promised: 5
+/// retries, 1 s base delay (for every kind of error), 60 s cap,
+/// exponential base 2.0, with Full jitter, no deadline, no budget, no rate
+/// limiter. The rules follow the AWS SDKs' default retry behavior
+/// ([`RetryBehavior::from_env`]: 2.1 unless `AWS_NEW_RETRIES_2026=false`),
+/// so one switch governs the process's SDK clients and its strands loops
+/// alike; the environment changes the rules (how a server hint bounds a
+/// delay, how the rate limiter paces), never the numbers a user chose: the
+/// 50 ms transient base of 2.1 comes only with a behavior chosen in code
+/// ([`RetryStrategy::aws_standard`], [`RetryStrategyBuilder::behavior`]).
+/// `.behavior(RetryBehavior::V2_0)` restores 2.0.
 #[derive(Clone)]
 pub struct RetryStrategy {
     inner: Arc<Inner>,
@@ -123,6 +130,10 @@ pub struct RetryStrategyBuilder {
     notify: Option<Notify>,
     clock: Option<ClockSource>,
     behavior: RetryBehavior,
+    /// Whether the behavior was chosen in code (then its transient base
+    /// applies) or read from the environment (then `base_delay` is the
+    /// base for every kind).
+    behavior_chosen: bool,
     random: RandomSource,
     long_polling: bool,
 }
@@ -166,7 +177,8 @@ impl RetryStrategyBuilder {
             rate_limiter: None,
             notify: None,
             clock: None,
-            behavior: RetryBehavior::V2_0,
+            behavior: RetryBehavior::from_env(),
+            behavior_chosen: false,
             random: RandomSource::thread_local(),
             long_polling: false,
         }
@@ -200,18 +212,21 @@ impl RetryStrategyBuilder {
         b
     }
 
-    /// Which edition of the AWS SDKs' retry rules the loop follows (2.0 by
-    /// default): the transient base delay, how a server hint bounds the
-    /// next delay, and how the rate limiter paces a retry. The budget's
-    /// prices are the budget's own ([`RetryBudget::for_behavior`]).
+    /// Which edition of the AWS SDKs' retry rules the loop follows
+    /// ([`RetryBehavior::from_env`] unless chosen here): the transient
+    /// base delay, how a server hint bounds the next delay, and how the
+    /// rate limiter paces a retry. The budget's prices are the budget's
+    /// own ([`RetryBudget::for_behavior`]).
     pub fn behavior(mut self, behavior: RetryBehavior) -> Self {
         self.behavior = behavior;
+        self.behavior_chosen = true;
         self
     }
 
-    /// The base delay after a transient (non-throttling) error; by default
-    /// the behavior's (`base_delay` under 2.0, 50 ms under 2.1, never
-    /// above `max_delay`). `base_delay` stays the throttling base.
+    /// The base delay after a transient (non-throttling) error. When not
+    /// set: the behavior's if it was chosen in code (`base_delay` under
+    /// 2.0, 50 ms under 2.1), `base_delay` otherwise; never above
+    /// `max_delay`. `base_delay` stays the throttling base.
     pub fn transient_base_delay(mut self, d: Duration) -> Self {
         self.transient_base_delay = Some(d.as_secs_f64());
         self
@@ -356,7 +371,13 @@ impl RetryStrategyBuilder {
         let transient_base_delay = self
             .transient_base_delay
             .and_then(secs)
-            .unwrap_or_else(|| self.behavior.transient_base_delay(base_delay))
+            .unwrap_or_else(|| {
+                if self.behavior_chosen {
+                    self.behavior.transient_base_delay(base_delay)
+                } else {
+                    base_delay
+                }
+            })
             .min(max_delay);
         RetryStrategy {
             inner: Arc::new(Inner {
@@ -515,35 +536,6 @@ impl RetryStrategy {
     pub fn budget(&self) -> &RetryBudget {
         &self.inner.budget
     }
-    /// Count attempts made by another retry loop on this strategy's behalf
-    /// (strands-creds counts the AWS SDK's attempts here, so `stats()` is
-    /// the one place to read them). `attempt` is 1 for the first try.
-    /// Not API: hidden, for strands-creds only; a user's own loop steps
-    /// [`attempts`](Self::attempts), which counts as the loops do.
-    #[doc(hidden)]
-    pub fn __record_attempt(&self, attempt: u32) {
-        let c = &self.inner.counters;
-        if attempt <= 1 {
-            c.bump(Counter::Calls);
-        } else {
-            c.bump(Counter::Retries);
-        }
-    }
-
-    /// Count the end of a call made by another retry loop: `ok` when it
-    /// succeeded (a failure counts as a give-up), `retried` when it needed
-    /// more than one attempt. Not API, as
-    /// [`__record_attempt`](Self::__record_attempt).
-    #[doc(hidden)]
-    pub fn __record_outcome(&self, ok: bool, retried: bool) {
-        let c = &self.inner.counters;
-        match (ok, retried) {
-            (true, true) => c.bump(Counter::SuccessesAfterRetry),
-            (true, false) => {}
-            (false, _) => c.bump(Counter::GiveUps),
-        }
-    }
-
     /// A snapshot of the counters.
     pub fn stats(&self) -> RetryStats {
         self.inner.counters.snapshot()
@@ -1165,6 +1157,26 @@ mod tests {
             .unwrap();
         assert_eq!(old.max_retries(), 2);
         assert_eq!(old.transient_base_delay(), Duration::from_secs(1));
-        assert_eq!(RetryStrategy::default().behavior(), RetryBehavior::V2_0);
+        // The default follows the SDKs' default behavior (2.1 since
+        // 2026-11-10; it was 2.0 before), but keeps the 1 s base for every
+        // kind: the environment changes rules, not the user's numbers.
+        let def = RetryStrategy::default();
+        assert_eq!(def.behavior(), RetryBehavior::from_env());
+        if std::env::var_os("AWS_NEW_RETRIES_2026").is_none() {
+            assert_eq!(def.behavior(), RetryBehavior::V2_1);
+        }
+        assert_eq!(def.transient_base_delay(), Duration::from_secs(1));
+        assert_eq!(def.base_delay(), Duration::from_secs(1));
+        // Chosen in code, 2.1 brings its 50 ms transient base; 2.0 is one line.
+        let chosen = RetryStrategy::builder()
+            .behavior(RetryBehavior::V2_1)
+            .build()
+            .unwrap();
+        assert_eq!(chosen.transient_base_delay(), Duration::from_millis(50));
+        let old = RetryStrategy::builder()
+            .behavior(RetryBehavior::V2_0)
+            .build()
+            .unwrap();
+        assert_eq!(old.behavior(), RetryBehavior::V2_0);
     }
 }

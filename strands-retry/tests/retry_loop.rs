@@ -4,7 +4,10 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strands_retry::{Clock, ManualClock, RetryBudget, RetryEvent, RetryKind, RetryStrategy};
+use strands_retry::{
+    Clock, ManualClock, RetryBehavior, RetryBudget, RetryCosts, RetryEvent, RetryKind,
+    RetryStrategy,
+};
 
 mod common;
 use common::{Failure, fail, fast, run};
@@ -48,9 +51,10 @@ fn permanent_errors_are_not_retried() {
     assert_eq!(out.unwrap_err().n, 1);
 }
 
+/// Retry behavior 2.0 (chosen: the default is 2.1 since 2026-11-10).
 #[test]
 fn server_hint_replaces_backoff_capped_by_max_delay() {
-    let s = fast().build().unwrap();
+    let s = fast().behavior(RetryBehavior::V2_0).build().unwrap();
     let hints = [Duration::from_millis(1500), Duration::from_secs(30)];
     let (out, slept, _) = run(&s, |n| match n {
         1 | 2 => Err(Failure {
@@ -61,6 +65,31 @@ fn server_hint_replaces_backoff_capped_by_max_delay() {
     });
     out.unwrap();
     assert_eq!(slept, [Duration::from_millis(1500), Duration::from_secs(2)]);
+}
+
+/// The default, 2.1: a hint is clamped to `[t, t + 5 s]` around the
+/// backoff `t`, so a 30 s hint waits at most the backoff plus 5 s.
+#[test]
+fn by_default_a_server_hint_is_bounded_around_the_backoff() {
+    let s = fast().build().unwrap();
+    if std::env::var_os("AWS_NEW_RETRIES_2026").is_some() {
+        return; // the default follows the variable; this pins it unset
+    }
+    assert_eq!(s.behavior(), RetryBehavior::V2_1);
+    let (out, slept, _) = run(&s, |n| match n {
+        1 => Err(Failure {
+            hint: Some(Duration::from_secs(30)),
+            ..fail(RetryKind::Throttling, n)
+        }),
+        _ => Ok(()),
+    });
+    out.unwrap();
+    assert_eq!(slept.len(), 1);
+    assert!(slept[0] >= Duration::from_secs(5), "{slept:?}");
+    assert!(
+        slept[0] <= Duration::from_secs(5) + s.base_delay(),
+        "{slept:?}"
+    );
 }
 
 #[test]
@@ -107,7 +136,8 @@ fn notify_sees_every_retry_before_its_sleep() {
 
 #[test]
 fn budget_drains_refuses_without_sleeping_and_refills_on_success() {
-    let budget = RetryBudget::new(50);
+    // Priced by 2.0 (5 a retry) for round numbers; the default is 2.1.
+    let budget = RetryBudget::new(50).with_costs(RetryCosts::V2_0);
     let s = fast()
         .max_retries(u32::MAX)
         .budget(budget.clone())
@@ -147,8 +177,8 @@ fn budget_drains_refuses_without_sleeping_and_refills_on_success() {
 }
 
 #[test]
-fn a_retry_after_a_timeout_costs_ten() {
-    let budget = RetryBudget::standard();
+fn a_retry_after_a_timeout_costs_ten_under_2_0() {
+    let budget = RetryBudget::for_behavior(RetryBehavior::V2_0);
     let s = fast()
         .max_retries(1)
         .budget(budget.clone())
@@ -164,9 +194,32 @@ fn a_retry_after_a_timeout_costs_ten() {
     assert_eq!(budget.available(), 490);
 }
 
+/// The default budget is priced by the default behavior: 2.1 charges 14
+/// for a retry after a timeout (it was 10 under 2.0).
+#[test]
+fn a_retry_after_a_timeout_costs_fourteen_by_default() {
+    if std::env::var_os("AWS_NEW_RETRIES_2026").is_some() {
+        return; // the default follows the variable; this pins it unset
+    }
+    let budget = RetryBudget::standard();
+    let s = fast()
+        .max_retries(1)
+        .budget(budget.clone())
+        .build()
+        .unwrap();
+    let (out, _, _) = run::<()>(&s, |n| {
+        Err(Failure {
+            timeout: true,
+            ..fail(RetryKind::Transient, n)
+        })
+    });
+    assert!(out.is_err());
+    assert_eq!(budget.available(), 486);
+}
+
 #[test]
 fn clones_and_strategies_given_the_same_budget_share_it() {
-    let budget = RetryBudget::new(10);
+    let budget = RetryBudget::new(10).with_costs(RetryCosts::V2_0);
     let a = fast().budget(budget.clone()).build().unwrap();
     let b = fast().budget(budget.clone()).build().unwrap();
     let a2 = a.clone();

@@ -14,19 +14,19 @@ use crate::role_provider::RoleProvider;
 use crate::session_cache::SessionCache;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
-use aws_config::{BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime::client::identity::IdentityCache;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::retry::{RetryConfig, RetrySpec};
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strands_errors::DeploymentError;
-use strands_retry::{CircuitBreaker, RetryStrategy};
+use strands_retry::{CircuitBreaker, RetryBehavior, RetryStrategy};
 
 /// The default bound of one attempt of any call: 60 s (a Lambda code
 /// upload of tens of MB over a slow link fits; a silent endpoint does not
@@ -343,6 +343,11 @@ impl AwsClientManagerBuilder {
             loader = loader.credentials_provider(provider);
         }
         let base = loader.load().await;
+        // No strategy: the SDK's own loop, on the SDKs' default behavior.
+        let base = match (layer, self.sdk_retries_disabled) {
+            (None, false) => with_default_behavior(base),
+            _ => base,
+        };
         // A role profile: strands assumes each hop (MFA, duration, the
         // manager's endpoint), aws-config's role provider is not used.
         let base = match &self.profile_role {
@@ -403,6 +408,24 @@ impl AwsClientManagerBuilder {
             cache,
         }
     }
+}
+
+/// The SDKs' default retry behavior for clients without a strands
+/// strategy: aws-config 1.13 still resolves 2.0 unless
+/// `AWS_NEW_RETRIES_2026=true`, where botocore 1.44, the AWS CLI 2.40 and
+/// the Go SDK 1.48 follow 2.1 unless it is `false`. strands reads the
+/// variable as they do ([`RetryBehavior::from_env`]) and sets the spec;
+/// every other retry setting aws-config resolved (`AWS_RETRY_MODE`,
+/// `AWS_MAX_ATTEMPTS`, a profile's `retry_mode` and `max_attempts`) stays.
+fn with_default_behavior(config: SdkConfig) -> SdkConfig {
+    let Some(rc) = config.retry_config() else {
+        return config;
+    };
+    if rc.retry_spec().is_some() || RetryBehavior::from_env() != RetryBehavior::V2_1 {
+        return config;
+    }
+    let rc = rc.clone().with_retry_spec(RetrySpec::v2_1());
+    config.to_builder().retry_config(rc).build()
 }
 
 fn http_client(max_idle: usize) -> SharedHttpClient {
