@@ -12,6 +12,12 @@ pub(crate) const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 /// The venv, relative to the workspace root.
 const VENV: &str = "target/moto-venv";
 
+/// The botocore releases the retry differential test holds strands
+/// against, each in `target/botocore/<version>` (put on `PYTHONPATH` over
+/// the venv's own): 1.44 is the first whose standard mode is retry
+/// behavior 2.1, 1.43 the last whose standard mode is 2.0.
+pub(crate) const BOTOCORE_PINS: &[&str] = &["1.44.8", "1.43.127"];
+
 /// Make sure `target/moto-venv/bin/moto_server` exists; install it if not.
 pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
     let venv = root.join(VENV);
@@ -20,6 +26,7 @@ pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
     let installed = std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == MOTO_REQUIREMENT);
     if bin.exists() && installed {
         println!("xtask: moto_server present at {}", bin.display());
+        ensure_botocore_pins(root, &venv)?;
         return Ok(bin);
     }
     println!(
@@ -64,5 +71,43 @@ pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
         StepFailed::new("install-moto", format!("writing {}: {e}", stamp.display()))
     })?;
     println!("xtask: installed moto_server at {}", bin.display());
+    ensure_botocore_pins(root, &venv)?;
     Ok(bin)
+}
+
+/// Install each pinned botocore into `target/botocore/<version>`, without
+/// dependencies (the venv has them), unless it is there already.
+fn ensure_botocore_pins(root: &Path, venv: &Path) -> Result<(), StepFailed> {
+    for version in BOTOCORE_PINS {
+        let dir = root.join("target/botocore").join(version);
+        let stamp = dir.join(".strands-pin");
+        if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == *version) {
+            continue;
+        }
+        println!(
+            "xtask: installing botocore=={version} into {}",
+            dir.display()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        cmd::run(
+            "install-moto",
+            root,
+            Command::new(venv.join("bin/python"))
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "--target",
+                ])
+                .arg(&dir)
+                .arg(format!("botocore=={version}")),
+        )?;
+        std::fs::write(&stamp, version).map_err(|e| {
+            StepFailed::new("install-moto", format!("writing {}: {e}", stamp.display()))
+        })?;
+    }
+    Ok(())
 }
