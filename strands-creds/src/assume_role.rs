@@ -129,7 +129,7 @@ pub struct AssumeRoleConfig {
     /// Whether the duration was chosen (botocore hashes only what was sent).
     pub(crate) duration_chosen: bool,
     /// The AWS CLI's session cache directory, when this role uses it.
-    pub(crate) session_cache: Option<std::path::PathBuf>,
+    pub(crate) session_cache: Option<crate::session_cache::CacheDir>,
 }
 
 impl AssumeRoleConfig {

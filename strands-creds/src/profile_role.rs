@@ -257,7 +257,7 @@ impl Hop {
     fn config(
         &self,
         mfa: Option<Arc<dyn MfaTokenSource>>,
-        session_cache: Option<std::path::PathBuf>,
+        session_cache: Option<crate::session_cache::CacheDir>,
     ) -> AssumeRoleConfig {
         let mut c = AssumeRoleConfig::new(&self.role_arn);
         c.session_cache = session_cache;
@@ -292,7 +292,7 @@ impl RolePlan {
         base: &SdkConfig,
         layer: Option<&ClientLayer>,
         mfa: Option<Arc<dyn MfaTokenSource>>,
-        session_cache: Option<std::path::PathBuf>,
+        session_cache: Option<crate::session_cache::CacheDir>,
     ) -> SharedCredentialsProvider {
         let pc = ProviderConfig::without_region().with_region(base.region().cloned());
         let pc = match base.http_client() {

@@ -107,7 +107,7 @@ impl RoleProvider {
     async fn cached_session(&self) -> Option<Session> {
         let c = &self.inner.config;
         let dir = c.session_cache.as_ref()?;
-        let cached = crate::session_cache::read(dir, &c.cache_key())?;
+        let cached = crate::session_cache::read(dir, &c.cache_key()).await?;
         // An entry that is no longer fresh for our own refresh window is
         // still used until then; the next refresh goes to STS.
         let identity = CallerIdentity {
@@ -214,7 +214,8 @@ impl RoleProvider {
                 session.expires,
                 &session.identity.user_arn,
                 &session.identity.user_id,
-            );
+            )
+            .await;
         }
         *self.inner.current.write().await = Some(session.clone());
         Ok(session)

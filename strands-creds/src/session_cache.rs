@@ -19,6 +19,34 @@
 //! ignored with a warning, never an error; nothing read from it reaches a
 //! message, a Debug output or a log.
 //!
+//! # Trust
+//!
+//! An entry is a set of credentials strands will act as, so it is used
+//! only if nobody but the user could have put it there. On Unix:
+//!
+//! - the directory is a directory, not a symlink, owned by the effective
+//!   user and writable by nobody else (no group or other write bit);
+//! - the entry is a regular file (not a FIFO, device, socket or symlink:
+//!   a symlink is refused, since the CLI never writes one and it could point
+//!   anywhere), owned by the effective user, writable by nobody else, and
+//!   at most 64 KiB (an STS response is under 4 KiB).
+//!
+//! Anything else is one warning naming the path and the rule it broke
+//! (never the content), and the role is assumed afresh. strands writes only
+//! into a directory that keeps the rules (creating it 0700 if missing) and
+//! writes 0600 files, through a temp file renamed into place. Elsewhere
+//! (Windows) the entry must be a regular file, not a link, within the size
+//! bound; ownership is by ACL there and is not checked.
+//!
+//! # Never blocking
+//!
+//! The directory is opened once (`O_DIRECTORY | O_NOFOLLOW`) and the entry
+//! relative to it (`O_NOFOLLOW | O_NONBLOCK`), so a FIFO opens at once and
+//! is refused by `fstat` before anything is read; at most 64 KiB + 1 byte
+//! is read. Even so, a disk can hang (a dead network mount): reads and
+//! writes run on tokio's blocking pool, bounded by the manager's
+//! `credentials_timeout`, so an async worker never waits on the cache.
+//!
 //! On by default for role profiles (the CLI caches every role profile, and
 //! sharing its cache is the point); off for roles given in code, which the
 //! CLI cannot have assumed, unless [`SessionCache::for_every_role`] says so.
@@ -28,7 +56,6 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use sha1::{Digest, Sha1};
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -91,12 +118,12 @@ impl SessionCache {
         self
     }
 
-    pub(crate) fn for_profiles(&self) -> Option<PathBuf> {
-        self.dir.clone()
+    pub(crate) fn for_profiles(&self, timeout: Duration) -> Option<CacheDir> {
+        self.dir.clone().map(|path| CacheDir { path, timeout })
     }
 
-    pub(crate) fn for_code_roles(&self) -> Option<PathBuf> {
-        self.dir.clone().filter(|_| self.every_role)
+    pub(crate) fn for_code_roles(&self, timeout: Duration) -> Option<CacheDir> {
+        self.for_profiles(timeout).filter(|_| self.every_role)
     }
 }
 
@@ -173,6 +200,9 @@ fn python_json(v: &serde_json::Value) -> String {
     }
 }
 
+/// The most an entry may hold: an STS response is under 4 KiB.
+const MAX_ENTRY: u64 = 64 * 1024;
+
 /// A session read from the cache: credentials, and who they are.
 pub(crate) struct Cached {
     pub(crate) credentials: Credentials,
@@ -181,16 +211,48 @@ pub(crate) struct Cached {
     pub(crate) role_id: String,
 }
 
-/// Read `key`'s entry in `dir`, if it is there, well formed and has 15
-/// minutes left. Anything else is a warning (naming the file, never its
-/// content) and `None`.
-pub(crate) fn read(dir: &Path, key: &CacheKey) -> Option<Cached> {
-    let path = dir.join(format!("{}.json", key.file_name()));
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            tracing::warn!(file = %path.display(), error = %e.kind(), "session cache entry unreadable; ignored");
+/// Where one role's sessions are cached, and how long the cache may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CacheDir {
+    pub(crate) path: PathBuf,
+    /// The bound on any read or write: the manager's `credentials_timeout`.
+    pub(crate) timeout: Duration,
+}
+
+/// Read `key`'s entry, off the async worker and bounded by the cache's
+/// timeout; `None` (with a warning unless it is simply absent) when it is
+/// missing, untrusted, malformed, too old, or not read in time.
+pub(crate) async fn read(dir: &CacheDir, key: &CacheKey) -> Option<Cached> {
+    let path = dir.path.clone();
+    let name = format!("{}.json", key.file_name());
+    let task = tokio::task::spawn_blocking(move || read_blocking(&path, &name));
+    match tokio::time::timeout(dir.timeout, task).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(_)) => None,
+        Err(_) => {
+            tracing::warn!(
+                dir = %dir.path.display(),
+                timeout = ?dir.timeout,
+                "session cache not read in time; assuming the role instead"
+            );
+            None
+        }
+    }
+}
+
+/// [`read`] on the calling thread: the trust rules, the bounded read, the
+/// parse and the 15-minute window.
+pub(crate) fn read_blocking(dir: &Path, name: &str) -> Option<Cached> {
+    let path = dir.join(name);
+    let text = match trusted::read_entry(dir, name) {
+        Ok(Some(t)) => t,
+        Ok(None) => return None,
+        Err(broken) => {
+            tracing::warn!(
+                file = %path.display(),
+                rule = %broken,
+                "session cache entry not trusted ({broken}); ignored, assuming the role instead"
+            );
             return None;
         }
     };
@@ -249,33 +311,45 @@ fn parse_time(s: &str) -> Option<SystemTime> {
 }
 
 /// Write a session for `key` into `dir`: the STS response's shape, atomic,
-/// owner-only. A failure is a warning: the session works without it.
-pub(crate) fn write(
-    dir: &Path,
+/// owner-only, into a directory that keeps the trust rules; off the async
+/// worker and bounded by the cache's timeout. A failure is a warning: the
+/// session works without it.
+pub(crate) async fn write(
+    dir: &CacheDir,
     key: &CacheKey,
     credentials: &Credentials,
     expires: SystemTime,
     arn: &str,
     role_id: &str,
 ) {
-    if let Err(e) = try_write(dir, key, credentials, expires, arn, role_id) {
-        tracing::warn!(dir = %dir.display(), error = %e.kind(), "could not write the session cache; sessions are not shared");
+    let body = match entry_json(credentials, expires, arn, role_id) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not format the session cache entry; sessions are not shared");
+            return;
+        }
+    };
+    let path = dir.path.clone();
+    let name = key.file_name();
+    let task = tokio::task::spawn_blocking(move || write_blocking(&path, &name, &body));
+    if tokio::time::timeout(dir.timeout, task).await.is_err() {
+        tracing::warn!(
+            dir = %dir.path.display(),
+            timeout = ?dir.timeout,
+            "session cache not written in time; sessions are not shared"
+        );
     }
 }
 
-fn try_write(
-    dir: &Path,
-    key: &CacheKey,
+/// The entry as botocore writes it: the STS response's shape.
+fn entry_json(
     credentials: &Credentials,
     expires: SystemTime,
     arn: &str,
     role_id: &str,
-) -> std::io::Result<()> {
-    create_private_dir(dir)?;
-    let expiration = DateTime::from(expires)
-        .fmt(Format::DateTime)
-        .map_err(std::io::Error::other)?;
-    let body = serde_json::json!({
+) -> Result<String, aws_smithy_types::date_time::DateTimeFormatError> {
+    let expiration = DateTime::from(expires).fmt(Format::DateTime)?;
+    Ok(serde_json::json!({
         "Credentials": {
             "AccessKeyId": credentials.access_key_id(),
             "SecretAccessKey": credentials.secret_access_key(),
@@ -284,49 +358,271 @@ fn try_write(
             "AccountId": arn.split(':').nth(4).unwrap_or_default(),
         },
         "AssumedRoleUser": { "AssumedRoleId": role_id, "Arn": arn },
-    });
-    let path = dir.join(format!("{}.json", key.file_name()));
-    let tmp = dir.join(format!(".{}.{}.tmp", key.file_name(), std::process::id()));
-    {
-        let mut f = open_private(&tmp)?;
-        f.write_all(body.to_string().as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, &path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
     })
+    .to_string())
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+/// [`write`] on the calling thread.
+pub(crate) fn write_blocking(dir: &Path, name: &str, body: &str) {
+    match trusted::write_entry(dir, name, body.as_bytes()) {
+        Ok(()) => {}
+        Err(trusted::WriteError::Untrusted(broken)) => tracing::warn!(
+            dir = %dir.display(),
+            rule = %broken,
+            "session cache directory not trusted ({broken}); sessions are not written there"
+        ),
+        Err(trusted::WriteError::Io(e)) => tracing::warn!(
+            dir = %dir.display(),
+            error = %e.kind(),
+            "could not write the session cache; sessions are not shared"
+        ),
+    }
 }
 
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
+/// The trust rules, one function per question, and the only code that
+/// opens a cache file.
+mod trusted {
+    use super::MAX_ENTRY;
+    use std::fmt;
+    use std::io::Read;
+    use std::path::Path;
 
-#[cfg(unix)]
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
+    /// Which rule a cache path broke.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Broken {
+        DirIsSymlink,
+        DirNotDirectory,
+        DirNotOwned,
+        DirWritableByOthers,
+        EntryIsSymlink,
+        EntryNotRegular(&'static str),
+        EntryNotOwned,
+        EntryWritableByOthers,
+        EntryTooLarge,
+        Unreadable(std::io::ErrorKind),
+    }
 
-#[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+    impl fmt::Display for Broken {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Self::DirIsSymlink => f.write_str("the directory is a symlink"),
+                Self::DirNotDirectory => f.write_str("the directory is not a directory"),
+                Self::DirNotOwned => f.write_str("the directory is owned by another user"),
+                Self::DirWritableByOthers => {
+                    f.write_str("the directory is writable by group or others")
+                }
+                Self::EntryIsSymlink => f.write_str("the entry is a symlink"),
+                Self::EntryNotRegular(kind) => write!(f, "the entry is a {kind}, not a file"),
+                Self::EntryNotOwned => f.write_str("the entry is owned by another user"),
+                Self::EntryWritableByOthers => {
+                    f.write_str("the entry is writable by group or others")
+                }
+                Self::EntryTooLarge => {
+                    write!(f, "the entry is larger than {} KiB", MAX_ENTRY / 1024)
+                }
+                Self::Unreadable(kind) => write!(f, "it cannot be read ({kind})"),
+            }
+        }
+    }
+
+    /// Why a write did not happen.
+    #[derive(Debug)]
+    pub(crate) enum WriteError {
+        Untrusted(Broken),
+        Io(std::io::Error),
+    }
+
+    /// Read at most `MAX_ENTRY` bytes of an opened regular file.
+    fn bounded(file: std::fs::File) -> Result<String, Broken> {
+        let mut text = String::new();
+        file.take(MAX_ENTRY + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| Broken::Unreadable(e.kind()))?;
+        if text.len() as u64 > MAX_ENTRY {
+            return Err(Broken::EntryTooLarge);
+        }
+        Ok(text)
+    }
+
+    #[cfg(unix)]
+    mod os {
+        use super::{Broken, MAX_ENTRY};
+        use rustix::fs::{FileType, Mode, OFlags, fstat, open, openat, renameat};
+        use rustix::io::Errno;
+        use std::os::fd::OwnedFd;
+        use std::path::Path;
+
+        const WRITABLE_BY_OTHERS: u32 = 0o022;
+
+        fn euid() -> u32 {
+            rustix::process::geteuid().as_raw()
+        }
+
+        /// Open `dir` without following a link, and check it.
+        pub(super) fn open_dir(dir: &Path) -> Result<Option<OwnedFd>, Broken> {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let fd = match open(dir, flags, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) => return Ok(None),
+                Err(Errno::LOOP | Errno::NOTDIR) => {
+                    let link =
+                        std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+                    return Err(if link {
+                        Broken::DirIsSymlink
+                    } else {
+                        Broken::DirNotDirectory
+                    });
+                }
+                Err(e) => return Err(Broken::Unreadable(std::io::Error::from(e).kind())),
+            };
+            let st = fstat(&fd).map_err(|e| Broken::Unreadable(std::io::Error::from(e).kind()))?;
+            if st.st_uid != euid() {
+                return Err(Broken::DirNotOwned);
+            }
+            if (st.st_mode as u32) & WRITABLE_BY_OTHERS != 0 {
+                return Err(Broken::DirWritableByOthers);
+            }
+            Ok(Some(fd))
+        }
+
+        /// The entry `name` in a checked directory: opened without
+        /// following a link or blocking, checked by `fstat` before any read.
+        pub(super) fn open_entry(
+            dir: &OwnedFd,
+            name: &str,
+        ) -> Result<Option<std::fs::File>, Broken> {
+            let flags = OFlags::RDONLY
+                | OFlags::NOFOLLOW
+                | OFlags::NONBLOCK
+                | OFlags::NOCTTY
+                | OFlags::CLOEXEC;
+            let fd = match openat(dir, name, flags, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) => return Ok(None),
+                Err(Errno::LOOP) => return Err(Broken::EntryIsSymlink),
+                Err(e) => return Err(Broken::Unreadable(std::io::Error::from(e).kind())),
+            };
+            let st = fstat(&fd).map_err(|e| Broken::Unreadable(std::io::Error::from(e).kind()))?;
+            let kind = match FileType::from_raw_mode(st.st_mode as _) {
+                FileType::RegularFile => None,
+                FileType::Fifo => Some("FIFO"),
+                FileType::Socket => Some("socket"),
+                FileType::CharacterDevice | FileType::BlockDevice => Some("device"),
+                FileType::Directory => Some("directory"),
+                FileType::Symlink => return Err(Broken::EntryIsSymlink),
+                _ => Some("special file"),
+            };
+            if let Some(kind) = kind {
+                return Err(Broken::EntryNotRegular(kind));
+            }
+            if st.st_uid != euid() {
+                return Err(Broken::EntryNotOwned);
+            }
+            if (st.st_mode as u32) & WRITABLE_BY_OTHERS != 0 {
+                return Err(Broken::EntryWritableByOthers);
+            }
+            if u64::try_from(st.st_size).unwrap_or(u64::MAX) > MAX_ENTRY {
+                return Err(Broken::EntryTooLarge);
+            }
+            Ok(Some(std::fs::File::from(fd)))
+        }
+
+        /// Write `body` as `name` in a checked directory: a 0600 temp file
+        /// created new (never through a link), synced, renamed into place.
+        pub(super) fn write_in(dir: &OwnedFd, name: &str, body: &[u8]) -> std::io::Result<()> {
+            use std::io::Write;
+            let tmp = format!(".{name}.{}.tmp", std::process::id());
+            let flags =
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let fd = openat(dir, tmp.as_str(), flags, Mode::from_raw_mode(0o600))?;
+            let mut f = std::fs::File::from(fd);
+            let written = f.write_all(body).and_then(|()| f.sync_all());
+            drop(f);
+            let done =
+                written.and_then(|()| renameat(dir, tmp.as_str(), dir, name).map_err(Into::into));
+            if done.is_err() {
+                let _ = rustix::fs::unlinkat(dir, tmp.as_str(), rustix::fs::AtFlags::empty());
+            }
+            done
+        }
+
+        /// Create `dir` (and missing parents) owner-only.
+        pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+        }
+    }
+
+    /// The entry `name` in `dir` as text: `Ok(None)` if absent, `Err` with
+    /// the rule it broke if it is not to be trusted.
+    #[cfg(unix)]
+    pub(crate) fn read_entry(dir: &Path, name: &str) -> Result<Option<String>, Broken> {
+        let Some(dirfd) = os::open_dir(dir)? else {
+            return Ok(None);
+        };
+        let Some(file) = os::open_entry(&dirfd, name)? else {
+            return Ok(None);
+        };
+        bounded(file).map(Some)
+    }
+
+    /// Write `body` as `name` in `dir` (created owner-only if missing),
+    /// only if the directory keeps the rules.
+    #[cfg(unix)]
+    pub(crate) fn write_entry(dir: &Path, name: &str, body: &[u8]) -> Result<(), WriteError> {
+        os::create_private_dir(dir).map_err(WriteError::Io)?;
+        let dirfd = os::open_dir(dir)
+            .map_err(WriteError::Untrusted)?
+            .ok_or_else(|| WriteError::Io(std::io::ErrorKind::NotFound.into()))?;
+        os::write_in(&dirfd, &format!("{name}.json"), body).map_err(WriteError::Io)
+    }
+
+    /// Elsewhere: a regular file, not a link, within the bound.
+    #[cfg(not(unix))]
+    pub(crate) fn read_entry(dir: &Path, name: &str) -> Result<Option<String>, Broken> {
+        let path = dir.join(name);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Broken::Unreadable(e.kind())),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(Broken::EntryIsSymlink);
+        }
+        if !meta.is_file() {
+            return Err(Broken::EntryNotRegular("special file"));
+        }
+        if meta.len() > MAX_ENTRY {
+            return Err(Broken::EntryTooLarge);
+        }
+        let file = std::fs::File::open(&path).map_err(|e| Broken::Unreadable(e.kind()))?;
+        bounded(file).map(Some)
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn write_entry(dir: &Path, name: &str, body: &[u8]) -> Result<(), WriteError> {
+        use std::io::Write;
+        std::fs::create_dir_all(dir).map_err(WriteError::Io)?;
+        let path = dir.join(format!("{name}.json"));
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let res = (|| {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
+            f.write_all(body)?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, &path)
+        })();
+        if res.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        res.map_err(WriteError::Io)
+    }
 }
 
 #[cfg(test)]

@@ -357,7 +357,8 @@ impl AwsClientManagerBuilder {
                     &base,
                     layer,
                     self.mfa_token.clone(),
-                    self.session_cache.for_profiles(),
+                    self.session_cache
+                        .for_profiles(self.credentials_timeout.unwrap_or(FETCH_TIMEOUT)),
                 );
                 base.to_builder().credentials_provider(provider).build()
             }
@@ -387,7 +388,9 @@ impl AwsClientManagerBuilder {
         };
         let role = self.assume_role.clone().map(|mut cfg| {
             if cfg.session_cache.is_none() {
-                cfg.session_cache = self.session_cache.for_code_roles();
+                cfg.session_cache = self
+                    .session_cache
+                    .for_code_roles(self.credentials_timeout.unwrap_or(FETCH_TIMEOUT));
             }
             let sts = <aws_sdk_sts::Client as ManagedClient>::build(&base, layer);
             RoleProvider::new(sts, cfg)
