@@ -33,6 +33,16 @@ external_id = ext-7
 region = us-east-1
 role_arn = arn:aws:iam::123456789012:role/corrupt
 source_profile = base
+
+[profile cliwrites]
+region = us-east-1
+role_arn = arn:aws:iam::123456789012:role/cli-writes
+source_profile = base
+
+[profile strandsforcli]
+region = us-east-1
+role_arn = arn:aws:iam::123456789012:role/strands-for-cli
+source_profile = base
 ";
 
 fn env(dir: &Path, moto: &MotoServer) -> Vec<(String, String)> {
@@ -78,6 +88,120 @@ fn strands(dir: &Path, moto: &MotoServer, test: &str) -> String {
     let vars: Vec<(&str, &std::ffi::OsStr)> =
         vars.iter().map(|(k, v)| (k.as_str(), v.as_ref())).collect();
     strands_testkit::run_child_checks(test, CHILD, &vars)
+}
+
+/// The AWS CLI (`python -m awscli` from `target/awscli`, as `cargo xtask
+/// ci` installs it), run as a person runs it: `aws sts
+/// get-caller-identity --profile X`, with `HOME` pointing at the test's
+/// directory so its cache is `~/.aws/cli/cache`.
+fn aws_cli(dir: &Path, moto: &MotoServer, profile: &str) -> Value {
+    let awscli = strands_testkit::moto_server_path()
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .join("awscli");
+    assert!(
+        awscli.join("awscli").is_dir(),
+        "the AWS CLI is not installed at {}: run `cargo xtask install-moto`",
+        awscli.display()
+    );
+    let mut cmd = Command::new(strands_testkit::moto_server_path().with_file_name("python"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args([
+        "-m",
+        "awscli",
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "json",
+        "--profile",
+        profile,
+    ])
+    .env("PYTHONPATH", &awscli);
+    for (k, v) in env(dir, moto) {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "aws: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Sessions are shared with the AWS CLI itself, both ways, in its own
+/// cache directory (which keeps strands' trust rules: the CLI writes 0600
+/// files through `mkstemp`).
+#[test]
+fn sessions_are_shared_with_the_aws_cli_both_ways() {
+    let moto = MotoServer::builder().record(true).start().unwrap();
+    let dir = std::env::temp_dir().join(format!("strands-cli-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config"), CONFIG).unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        "[base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = b\n",
+    )
+    .unwrap();
+    let cache = dir.join(".aws/cli/cache");
+    let vars: Vec<(String, String)> = env(&dir, &moto)
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "STRANDS_CACHE_DIR" {
+                (k, cache.display().to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let strands_child = |test: &str, profile: &str| {
+        let mut v = vars.clone();
+        v.push(("STRANDS_PROFILE".into(), profile.into()));
+        let v: Vec<(&str, &std::ffi::OsStr)> =
+            v.iter().map(|(k, v)| (k.as_str(), v.as_ref())).collect();
+        strands_testkit::run_child_checks(test, CHILD, &v)
+    };
+    let assumes = || moto.count_action("AssumeRole");
+
+    // The CLI assumes and caches ...
+    let cli = aws_cli(&dir, &moto, "cliwrites");
+    assert_eq!(assumes(), 1);
+    let arn = cli["Arn"].as_str().unwrap().to_owned();
+    assert!(arn.contains("cli-writes"), "{cli}");
+    // ... strands reads its entry: no AssumeRole.
+    let text = strands_child("child_validates_a_profile", "cliwrites");
+    assert_eq!(assumes(), 1, "strands called AssumeRole:\n{text}");
+    assert!(text.contains(&arn), "{text}");
+
+    // strands assumes and caches ...
+    let text = strands_child("child_validates_a_profile", "strandsforcli");
+    assert_eq!(assumes(), 2, "{text}");
+    // ... the CLI reads its entry: no AssumeRole, the same session.
+    let cli = aws_cli(&dir, &moto, "strandsforcli");
+    assert_eq!(assumes(), 2, "the AWS CLI called AssumeRole");
+    assert!(text.contains(cli["Arn"].as_str().unwrap()), "{cli}\n{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn child_validates_a_profile() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let profile = std::env::var("STRANDS_PROFILE").unwrap();
+    let id = manager(&profile)
+        .await
+        .validate_credentials()
+        .await
+        .unwrap();
+    println!("{}", id.user_arn);
+    println!("child checks passed");
 }
 
 #[test]

@@ -18,6 +18,10 @@ const VENV: &str = "target/moto-venv";
 /// behavior 2.1, 1.43 the last whose standard mode is 2.0.
 pub(crate) const BOTOCORE_PINS: &[&str] = &["1.44.8", "1.43.127"];
 
+/// The AWS CLI the session-cache test shares sessions with, in
+/// `target/awscli` (it vendors its botocore; run as `python -m awscli`).
+pub(crate) const AWSCLI_REQUIREMENT: &str = "awscli==1.46.2";
+
 /// Make sure `target/moto-venv/bin/moto_server` exists; install it if not.
 pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
     let venv = root.join(VENV);
@@ -80,34 +84,45 @@ pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
 fn ensure_botocore_pins(root: &Path, venv: &Path) -> Result<(), StepFailed> {
     for version in BOTOCORE_PINS {
         let dir = root.join("target/botocore").join(version);
-        let stamp = dir.join(".strands-pin");
-        if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == *version) {
-            continue;
-        }
-        println!(
-            "xtask: installing botocore=={version} into {}",
-            dir.display()
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-        cmd::run(
-            "install-moto",
-            root,
-            Command::new(venv.join("bin/python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--no-deps",
-                    "--target",
-                ])
-                .arg(&dir)
-                .arg(format!("botocore=={version}")),
-        )?;
-        std::fs::write(&stamp, version).map_err(|e| {
-            StepFailed::new("install-moto", format!("writing {}: {e}", stamp.display()))
-        })?;
+        ensure_pin(root, venv, &format!("botocore=={version}"), &dir, true)?;
     }
-    Ok(())
+    ensure_pin(
+        root,
+        venv,
+        AWSCLI_REQUIREMENT,
+        &root.join("target/awscli"),
+        false,
+    )
+}
+
+/// `requirement` installed into `dir` (with its dependencies unless
+/// `no_deps`), unless the stamp says it is there already.
+fn ensure_pin(
+    root: &Path,
+    venv: &Path,
+    requirement: &str,
+    dir: &Path,
+    no_deps: bool,
+) -> Result<(), StepFailed> {
+    let stamp = dir.join(".strands-pin");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == requirement) {
+        return Ok(());
+    }
+    println!("xtask: installing {requirement} into {}", dir.display());
+    let _ = std::fs::remove_dir_all(dir);
+    let mut c = Command::new(venv.join("bin/python"));
+    c.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    if no_deps {
+        c.arg("--no-deps");
+    }
+    c.arg("--target").arg(dir).arg(requirement);
+    cmd::run("install-moto", root, &mut c)?;
+    std::fs::write(&stamp, requirement)
+        .map_err(|e| StepFailed::new("install-moto", format!("writing {}: {e}", stamp.display())))
 }
