@@ -71,5 +71,58 @@ fn identity(c: &mut Criterion) {
     drop(moto);
 }
 
-criterion_group!(benches, clients, identity);
+/// What strands adds to an SDK call: one Lambda GetFunction against a
+/// local endpoint, from a client of a manager with a strands strategy (the
+/// interceptor's decision step, the classifier, the unlimited partition)
+/// and from a plain SDK client with the same retry settings (standard
+/// mode, 3 attempts, 1 s / 20 s, retry behavior 2.1) on the same HTTP
+/// client and timeouts.
+fn sdk_call(c: &mut Criterion) {
+    use aws_smithy_types::retry::{RetryConfig, RetrySpec};
+    use strands_retry::{RetryBehavior, RetryStrategy};
+    use strands_testkit::wiremock::{Mock, MockServer, matchers};
+    let rt = rt();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(matchers::any())
+            .respond_with(strands_testkit::ok_json(
+                r#"{"Configuration":{"FunctionName":"f1"}}"#,
+            ))
+            .mount(&server),
+    );
+    let strategy = RetryStrategy::aws_standard(RetryBehavior::V2_1)
+        .build()
+        .unwrap();
+    let strands = rt.block_on(async {
+        AwsClientManager::builder()
+            .region("us-east-1")
+            .endpoint_url(server.uri())
+            .credentials_provider(strands_testkit::test_credentials())
+            .retry_strategy(strategy)
+            .build()
+            .await
+            .unwrap()
+    });
+    let plain_manager = rt.block_on(manager(&server.uri()));
+    let plain = plain_manager.client_with(|conf| {
+        aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(conf)
+                .retry_config(RetryConfig::standard().with_retry_spec(RetrySpec::v2_1()))
+                .build(),
+        )
+    });
+    let ours: aws_sdk_lambda::Client = strands.get_client();
+    let call = |c: &aws_sdk_lambda::Client| {
+        rt.block_on(c.get_function().function_name("f1").send())
+            .unwrap()
+    };
+    call(&ours);
+    call(&plain);
+    let mut g = c.benchmark_group("sdk_call");
+    g.bench_function("manager_client", |b| b.iter(|| black_box(call(&ours))));
+    g.bench_function("plain_sdk_client", |b| b.iter(|| black_box(call(&plain))));
+    g.finish();
+}
+
+criterion_group!(benches, clients, identity, sdk_call);
 criterion_main!(benches);

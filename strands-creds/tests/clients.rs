@@ -31,6 +31,7 @@ fn strategy() -> RetryStrategy {
         .max_retries(RETRIES)
         .base_delay(Duration::from_millis(2))
         .max_delay(Duration::from_millis(10))
+        .count_calls(true)
         .build()
         .unwrap()
 }

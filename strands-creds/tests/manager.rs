@@ -378,6 +378,7 @@ async fn the_strands_policy_is_the_one_retry_layer() {
             .max_retries(retries)
             .base_delay(Duration::from_millis(1))
             .max_delay(Duration::from_millis(5))
+            .count_calls(true)
             .build()
             .unwrap();
         let m = AwsClientManager::builder()

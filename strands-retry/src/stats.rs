@@ -1,5 +1,7 @@
-//! Counters for the seed's first future enhancement ("track retry counts and
-//! error rates"), cheap enough to stay on the success path.
+//! Counters for the Python module's first future enhancement ("track retry
+//! counts and error rates"). All but one are bumped on the failure path;
+//! the per-call count is opt-in (`count_calls`), the only work a first-try
+//! success would otherwise do.
 //!
 //! A locked read-modify-write costs more than a whole direct call, so the
 //! counters are sharded per thread (one cache line each, 16 shards) and
@@ -96,9 +98,12 @@ impl Counters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RetryStats {
-    /// Operations started (`execute_with_retry*` calls).
+    /// Operations started (`execute_with_retry*` calls, [`Attempts`](crate::Attempts)
+    /// begun), when the strategy counts them
+    /// ([`count_calls`](crate::RetryStrategyBuilder::count_calls)); 0 otherwise.
     pub calls: u64,
-    /// Attempts made: calls plus retries.
+    /// Attempts made: calls plus retries (retries only, unless calls are
+    /// counted).
     pub attempts: u64,
     /// Retries made (each after a sleep).
     pub retries: u64,
@@ -112,7 +117,8 @@ pub struct RetryStats {
 }
 
 impl RetryStats {
-    /// Share of calls that ended in an error, in `[0, 1]`.
+    /// Share of calls that ended in an error, in `[0, 1]` (0 when calls are
+    /// not counted).
     pub fn error_rate(&self) -> f64 {
         if self.calls == 0 {
             0.0

@@ -27,6 +27,7 @@ fn strategy(
         .jitter(jitter)
         .budget(RetryBudget::new(budget).with_costs(RetryBudget::for_behavior(behavior).costs()))
         .random_source(RandomSource::seeded(seed))
+        .count_calls(true)
         .build()
         .unwrap()
 }

@@ -14,7 +14,7 @@ use common::{Failure, fail, fast, run};
 
 #[test]
 fn retries_transient_until_success_with_exponential_delays() {
-    let s = fast().build().unwrap();
+    let s = fast().count_calls(true).build().unwrap();
     let (out, slept, calls) = run(&s, |n| {
         if n <= 3 {
             Err(fail(RetryKind::Transient, n))
@@ -29,6 +29,21 @@ fn retries_transient_until_success_with_exponential_delays() {
     assert_eq!(
         (st.calls, st.attempts, st.retries, st.give_ups),
         (1, 4, 3, 0)
+    );
+    // Not counting calls (the default): the failure-path counters only.
+    let quiet = fast().build().unwrap();
+    let _ = run(&quiet, |n| {
+        if n <= 3 {
+            Err(fail(RetryKind::Transient, n))
+        } else {
+            Ok(n)
+        }
+    });
+    let _ = run(&quiet, Ok);
+    let st = quiet.stats();
+    assert_eq!(
+        (st.calls, st.attempts, st.retries, st.successes_after_retry),
+        (0, 3, 3, 1)
     );
     assert_eq!(st.successes_after_retry, 1);
 }

@@ -146,6 +146,12 @@ const PAIRS: &[Pair] = &[
         Goal::Ratio(1.0 / 1000.0),
     ),
     pair(
+        "one SDK call, manager client with a strategy / plain SDK client, same retry settings",
+        "sdk_call/manager_client",
+        "sdk_call/plain_sdk_client",
+        Goal::Ratio(1.05),
+    ),
+    pair(
         "handle_exception on a throttled call / SDK DisplayErrorContext",
         "error_path/handle_exception_throttling",
         "error_path/sdk_display_error_context",
