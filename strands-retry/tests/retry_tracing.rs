@@ -71,3 +71,56 @@ impl tracing::Subscriber for Recorder {
     fn enter(&self, _: &tracing::span::Id) {}
     fn exit(&self, _: &tracing::span::Id) {}
 }
+
+const CHILD: &str = "STRANDS_NEW_RETRIES_WARNING_CHILD";
+
+/// An `AWS_NEW_RETRIES_2026` that is neither `true` nor `false` is a
+/// warning naming the value and the choice, once per process; `false` and
+/// unset are silent. Each case in a child process with its own variable.
+#[test]
+fn an_unreadable_new_retries_variable_is_one_warning() {
+    for (value, warned) in [(Some("yes"), true), (Some("false"), false), (None, false)] {
+        let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![];
+        if let Some(v) = value {
+            env.push(("AWS_NEW_RETRIES_2026", v.as_ref()));
+        }
+        let out = strands_testkit::run_child_checks("child_reads_the_variable", CHILD, &env);
+        let warning = out.contains("neither `true` nor `false`");
+        assert_eq!(warning, warned, "{value:?}:\n{out}");
+        if warned {
+            assert!(
+                out.contains("value=\"yes\"") && out.contains("chosen=\"2.1\""),
+                "{out}"
+            );
+            assert_eq!(
+                out.matches("neither `true` nor `false`").count(),
+                1,
+                "{out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn child_reads_the_variable() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let events = Arc::new(Mutex::new(Vec::<String>::new()));
+    tracing::subscriber::with_default(Recorder(Arc::clone(&events)), || {
+        tracing::callsite::rebuild_interest_cache();
+        for _ in 0..3 {
+            let b = strands_retry::RetryBehavior::from_env();
+            let want = if std::env::var("AWS_NEW_RETRIES_2026").as_deref() == Ok("false") {
+                strands_retry::RetryBehavior::V2_0
+            } else {
+                strands_retry::RetryBehavior::V2_1
+            };
+            assert_eq!(b, want);
+        }
+    });
+    for e in events.lock().unwrap().iter() {
+        println!("{e}");
+    }
+    println!("child checks passed");
+}
