@@ -101,7 +101,7 @@ pub(crate) fn fill(template: &str, ctx: &ErrorContext) -> String {
 }
 
 /// The row for `code` given the service's `message`, if the code is known.
-pub fn lookup(code: &str, message: &str) -> Option<&'static CodeRow> {
+pub(crate) fn lookup(code: &str, message: &str) -> Option<&'static CodeRow> {
     let mut fallback = None;
     for row in CODES.iter().filter(|r| r.code == code) {
         match row.when {
@@ -189,7 +189,7 @@ const NOT_SIGNED: &[&str] = &[
 /// Every known code. Order matters only among rows of one code (the first
 /// matching `when` wins).
 #[rustfmt::skip]
-pub static CODES: &[CodeRow] = &[
+pub(crate) static CODES: &[CodeRow] = &[
     // ---- Credential: who you are could not be established ----
     r("ExpiredToken", C::Credential, CRIT, "The security token has expired", EXPIRED),
     r("ExpiredTokenException", C::Credential, CRIT, "The security token has expired", EXPIRED),

@@ -62,7 +62,7 @@ pub struct Classification {
     /// Where the code was found.
     pub code_source: Option<CodeSource>,
     /// The service's message, whitespace folded, control characters
-    /// dropped, at most [`wire::MAX_MESSAGE`] characters. Not yet redacted:
+    /// dropped, at most 1024 characters. Not yet redacted:
     /// `DeploymentError` redacts everything it is given.
     pub message: Option<String>,
     /// The request id (`x-amzn-RequestId`, `x-amz-request-id`, `<RequestId>`, `<RequestID>`).
@@ -162,7 +162,7 @@ pub fn classify_response<R: RawResponse + ?Sized>(raw: &R, parsed: Parsed<'_>) -
 /// The retry kind of an AWS error: the one decision. A message-dependent
 /// row of the code table first, then strands-retry's code table, then,
 /// for a code neither knows (or no code), the HTTP status.
-pub fn retry_kind(code: Option<&str>, message: &str, status: u16) -> RetryKind {
+pub(crate) fn retry_kind(code: Option<&str>, message: &str, status: u16) -> RetryKind {
     if let Some(code) = code {
         let row = aws_codes::lookup(code, message);
         if let Some(kind) = row.and_then(|r| r.retry_override) {
@@ -188,7 +188,7 @@ fn status_category(status: u16, kind: RetryKind) -> ErrorCategory {
 }
 
 /// The server's hint: `x-amz-retry-after` (ms) first, then `Retry-After` (s).
-pub fn retry_after<R: RawResponse + ?Sized>(raw: &R) -> Option<Duration> {
+pub(crate) fn retry_after<R: RawResponse + ?Sized>(raw: &R) -> Option<Duration> {
     ["x-amz-retry-after", "retry-after"]
         .iter()
         .find_map(|h| strands_retry::aws::parse_retry_after(h, raw.header(h)?))
@@ -213,6 +213,10 @@ pub enum TransportFailure {
 
 impl TransportFailure {
     /// Read a connector error.
+    // A smithy type in the signature: strands-creds reads its SDK's
+    // connector errors through here; users meet TransportFailure in
+    // classifications, never build one.
+    #[doc(hidden)]
     pub fn of(e: &ConnectorError) -> Self {
         if e.is_timeout() {
             Self::TimedOut

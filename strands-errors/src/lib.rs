@@ -29,19 +29,19 @@
 //! ```
 //!
 //! One classification for every AWS failure, [`classify_response`]: it
-//! reads every protocol's error shape ([`wire`]), looks the code up in one
-//! table ([`aws_codes::CODES`]) and decides the retry kind in one function
-//! ([`classify::retry_kind`]).
+//! reads every protocol's error shape (awsQuery, restXml, awsJson, restJson,
+//! HTML and text, truncated bodies), looks the code up in one table of
+//! advice and decides the retry kind in one function.
 
-pub mod aws_codes;
+mod aws_codes;
 mod category;
-pub mod classify;
+mod classify;
 mod context;
 mod deployment_error;
 mod handler;
-pub mod redact;
+mod redact;
 mod sdk_error;
-pub mod wire;
+mod wire;
 
 pub use category::{Condition, ErrorCategory, Severity};
 pub use classify::{Classification, Parsed, TransportFailure, classify_response};
@@ -49,3 +49,35 @@ pub use context::ErrorContext;
 pub use deployment_error::{DeploymentError, all_codes};
 pub use handler::{ErrorHandler, IntoDeploymentError, error_handler};
 pub use wire::{CodeSource, RawResponse};
+
+/// What the tests of strands-creds and of this crate walk to check the
+/// SDK-layer classifier, the breaker and real SDK errors against the table:
+/// not API, outside the semver promise.
+#[doc(hidden)]
+pub mod __private {
+    /// Each row of the AWS code table as (code, message text it needs).
+    pub fn table_rows() -> Vec<(&'static str, Option<&'static str>)> {
+        crate::aws_codes::CODES
+            .iter()
+            .map(|r| (r.code, r.when))
+            .collect()
+    }
+    /// The row for `code` (and `message`, for rows told apart by it):
+    /// category, severity, retry kind, diagnostic code.
+    pub fn lookup(
+        code: &str,
+        message: &str,
+    ) -> Option<(
+        crate::ErrorCategory,
+        crate::Severity,
+        strands_retry::RetryKind,
+        String,
+    )> {
+        crate::aws_codes::lookup(code, message)
+            .map(|r| (r.category, r.severity, r.retry_kind(), r.diagnostic_code()))
+    }
+    /// The one retry decision for a code, a message and a status.
+    pub fn retry_kind(code: Option<&str>, message: &str, status: u16) -> strands_retry::RetryKind {
+        crate::classify::retry_kind(code, message, status)
+    }
+}

@@ -35,11 +35,11 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 /// What replaces a secret.
-pub const REDACTED: &str = "[REDACTED]";
+pub(crate) const REDACTED: &str = "[REDACTED]";
 /// The most characters of one text kept (message, one cause, one value).
-pub const MAX_TEXT: usize = 4096;
+pub(crate) const MAX_TEXT: usize = 4096;
 /// The most bytes of one text looked at: the rest is cut before any work.
-pub const MAX_SCAN: usize = 64 * 1024;
+pub(crate) const MAX_SCAN: usize = 64 * 1024;
 
 /// The STS session token prefixes (`IQoJb3JpZ2luX2Vj` is base64 of
 /// `\x21\x0a\x09origin_ec`, `FwoGZXIvYXdzE` the older format's).
@@ -80,7 +80,7 @@ fn is_key(c: &regex::Captures<'_>) -> bool {
 
 /// `text`, bounded, without control characters, redacted: what every
 /// string entering a `DeploymentError` becomes.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     let scanned = cut_bytes(text, MAX_SCAN);
     let visible: Cow<'_, str> = if scanned
         .chars()
@@ -107,7 +107,7 @@ pub fn clean(text: &str) -> String {
 /// base64 characters, which the shape rule would take for a secret. Such
 /// a value is kept whole when it holds no session token prefix; anything
 /// else goes through [`clean`].
-pub fn clean_extended_request_id(text: &str) -> String {
+pub(crate) fn clean_extended_request_id(text: &str) -> String {
     let n = text.len();
     let base64 = text
         .bytes()
@@ -132,7 +132,7 @@ fn cut_bytes(s: &str, max: usize) -> &str {
 
 /// `text` with every secret replaced by `[REDACTED]` (no bound, no
 /// control-character filter: see [`clean`]).
-pub fn redact(text: &str) -> Cow<'_, str> {
+pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     if let Some(re) = KEYED.as_ref()
         && re.is_match(&out)

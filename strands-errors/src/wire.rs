@@ -23,13 +23,13 @@ use std::borrow::Cow;
 
 /// How much of a body is read (64 KiB). AWS error bodies are a few hundred
 /// bytes; a larger one is an HTML page or something worse.
-pub const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 /// The longest code kept (AWS codes are under 64 characters).
-pub const MAX_CODE: usize = 128;
+pub(crate) const MAX_CODE: usize = 128;
 /// The longest request id kept.
-pub const MAX_ID: usize = 256;
+pub(crate) const MAX_ID: usize = 256;
 /// The longest service message kept, in characters.
-pub const MAX_MESSAGE: usize = 1024;
+pub(crate) const MAX_MESSAGE: usize = 1024;
 
 /// Where an error code was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -12,14 +12,16 @@ use strands_retry::{
 #[test]
 fn a_config_error_is_a_configuration_error_with_its_help_and_cause() {
     let err = RetryStrategy::builder()
-        .base_delay_secs(-1.0)
+        .base_delay(Duration::from_secs(90))
         .build()
         .unwrap_err();
     let e: DeploymentError = err.clone().into();
     assert_eq!(e.category(), ErrorCategory::Configuration);
     assert!(e.message().contains("base_delay"), "{}", e.message());
     assert!(
-        e.suggestions().iter().any(|s| s.contains("finite number")),
+        e.suggestions()
+            .iter()
+            .any(|s| s.contains("lower base_delay")),
         "{:?}",
         e.suggestions()
     );
@@ -27,7 +29,7 @@ fn a_config_error_is_a_configuration_error_with_its_help_and_cause() {
     // message already says).
     let cause = e.cause().expect("the cause is kept");
     assert_eq!(cause.downcast_ref::<ConfigError>(), Some(&err));
-    assert!(matches!(err, ConfigError::InvalidBaseDelay { .. }));
+    assert!(matches!(err, ConfigError::BaseDelayExceedsMax { .. }));
 }
 
 #[test]

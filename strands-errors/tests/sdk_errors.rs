@@ -9,9 +9,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::time::Duration;
-use strands_errors::{
-    DeploymentError, ErrorCategory, ErrorContext, ErrorHandler, aws_codes, error_handler,
-};
+use strands_errors::{DeploymentError, ErrorCategory, ErrorContext, ErrorHandler, error_handler};
 use strands_retry::{RetryKind, Retryable};
 use strands_testkit::{
     FaultEndpoint, MotoServer, ResetListener, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY,
@@ -273,19 +271,20 @@ async fn wiremock_codes_follow_the_table() {
 }
 
 fn check_against_table(e: &DeploymentError, code: &str, msg: &str) {
-    let row = aws_codes::lookup(code, msg).unwrap();
+    let (category, severity, retry_kind, diagnostic_code) =
+        strands_errors::__private::lookup(code, msg).unwrap();
     assert_eq!(e.aws_code(), Some(code), "{e:?}");
-    assert_eq!(e.category(), row.category, "{code}: {e:?}");
-    assert_eq!(e.severity(), row.severity, "{code}");
-    assert_eq!(e.retry_kind(), row.retry_kind(), "{code}");
-    assert_eq!(e.code(), row.diagnostic_code(), "{code}");
-    let page = format!("{}.md", row.diagnostic_code().replace("::", "--"));
+    assert_eq!(e.category(), category, "{code}: {e:?}");
+    assert_eq!(e.severity(), severity, "{code}");
+    assert_eq!(e.retry_kind(), retry_kind, "{code}");
+    assert_eq!(e.code(), diagnostic_code, "{code}");
+    let page = format!("{}.md", diagnostic_code.replace("::", "--"));
     assert!(e.url().ends_with(&page), "{}", e.url());
     assert!(e.message().contains(msg), "{code}: {}", e.message());
     assert!(!e.suggestions().is_empty(), "{code}");
     assert_eq!(
         e.to_dict()["retryable"],
-        serde_json::Value::Bool(row.retry_kind().is_retryable())
+        serde_json::Value::Bool(retry_kind.is_retryable())
     );
 }
 

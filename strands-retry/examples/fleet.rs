@@ -56,8 +56,8 @@ const SEED_OPEN: Open = Open {
 /// default: 2 s doubling to 10 s. A blip is probed again in 2 s; a long
 /// outage costs one probe per client every 10-12 s.
 const RECOMMENDED_OPEN: Open = Open {
-    start_s: strands_retry::DEFAULT_RECOVERY_TIMEOUT.as_secs(),
-    max_s: strands_retry::DEFAULT_MAX_RECOVERY_TIMEOUT.as_secs(),
+    start_s: 2, /* CircuitBreaker::builder()'s default */
+    max_s: 10,  /* and its default maximum */
 };
 
 /// The retry policies compared in (a) and (b).
@@ -286,7 +286,7 @@ fn simulate(policy: Policy, service: Service, clients: u32, secs: u64) -> Run {
                     .failure_threshold(5)
                     .recovery_timeout(Duration::from_secs(o.start_s))
                     .max_recovery_timeout(Duration::from_secs(o.max_s))
-                    .recovery_jitter(strands_retry::DEFAULT_RECOVERY_JITTER)
+                    .recovery_jitter(0.2) /* the builder's default */
                     .random_source(RandomSource::seeded(SEED ^ u64::from(c)))
                     .clock(clock.clone())
                     .build()

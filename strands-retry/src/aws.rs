@@ -9,18 +9,18 @@ use crate::{RetryBehavior, RetryKind};
 use std::time::Duration;
 
 /// The AWS SDKs' standard mode: attempts per call, the first included.
-pub const STANDARD_MAX_ATTEMPTS: u32 = 3;
+pub(crate) const STANDARD_MAX_ATTEMPTS: u32 = 3;
 /// The AWS SDKs' standard mode: the cap on any backoff.
-pub const STANDARD_MAX_BACKOFF: Duration = Duration::from_secs(20);
+pub(crate) const STANDARD_MAX_BACKOFF: Duration = Duration::from_secs(20);
 
 /// A service's own retry defaults, where the spec gives it some.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ServiceRetryDefaults {
+pub(crate) struct ServiceRetryDefaults {
     /// Attempts per call, the first included.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// The transient base delay, when not the behavior's.
-    pub transient_base_delay: Option<Duration>,
+    pub(crate) transient_base_delay: Option<Duration>,
 }
 
 /// The retry defaults of the service `service_id` (lowercase, botocore's
@@ -29,7 +29,10 @@ pub struct ServiceRetryDefaults {
 /// `test_dynamodb_base_backoff_and_increased_retries`; aws-sdk-go-v2's
 /// retries-2026 preview); every other service, and every service under
 /// 2.0, has the standard ones.
-pub fn service_retry_defaults(service_id: &str, behavior: RetryBehavior) -> ServiceRetryDefaults {
+pub(crate) fn service_retry_defaults(
+    service_id: &str,
+    behavior: RetryBehavior,
+) -> ServiceRetryDefaults {
     let dynamo = matches!(
         service_id.to_ascii_lowercase().as_str(),
         "dynamodb" | "dynamodbstreams" | "dynamodb streams"
@@ -60,6 +63,10 @@ pub fn service_retry_defaults(service_id: &str, behavior: RetryBehavior) -> Serv
 /// STS's `IDPCommunicationError` (botocore retries it for web identity);
 /// Lambda's `ResourceNotReadyException`; the 5xx shapes newer services
 /// model (`InternalServerException`, `ServiceUnavailableException`).
+// Public for strands-errors, whose table of AWS codes reads each code's
+// retry kind from here (one place for it); a user asks
+// `is_retryable_code` or `classify_code`.
+#[doc(hidden)]
 pub const RETRYABLE_CODES: &[(&str, RetryKind)] = &[
     ("BandwidthLimitExceeded", RetryKind::Throttling),
     ("EC2ThrottledException", RetryKind::Throttling),

@@ -49,14 +49,14 @@ pub enum RetryBehavior {
 
 /// The environment variable the AWS SDKs read to choose between the two
 /// behaviors (`false` selects [`RetryBehavior::V2_0`]).
-pub const NEW_RETRIES_ENV: &str = "AWS_NEW_RETRIES_2026";
+pub(crate) const NEW_RETRIES_ENV: &str = "AWS_NEW_RETRIES_2026";
 
 /// Whether the warning about an unreadable `AWS_NEW_RETRIES_2026` was
 /// given (once per process: a budget built per request would repeat it).
 static WARNED: AtomicBool = AtomicBool::new(false);
 
 /// How far above the computed backoff 2.1 lets `x-amz-retry-after` go.
-pub const RETRY_AFTER_HEADROOM: Duration = Duration::from_secs(5);
+pub(crate) const RETRY_AFTER_HEADROOM: Duration = Duration::from_secs(5);
 
 impl RetryBehavior {
     /// What the AWS SDKs pick in this process: [`V2_0`](Self::V2_0) when

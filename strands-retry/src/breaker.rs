@@ -45,12 +45,12 @@ use std::time::Duration;
 /// (0.098x, 11 s) and a fixed 10 s (0.094x, 11 s). 2 s doubling re-probes
 /// a blip after 2 s, where a fixed 10 s waits 10. The seed's fixed 60 s
 /// costs 0.022x but takes 70 s.
-pub const DEFAULT_RECOVERY_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const DEFAULT_RECOVERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// See [`DEFAULT_RECOVERY_TIMEOUT`].
-pub const DEFAULT_MAX_RECOVERY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_MAX_RECOVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Each open period is stretched by up to this share, so a fleet that
 /// opened together does not probe together.
-pub const DEFAULT_RECOVERY_JITTER: f64 = 0.2;
+pub(crate) const DEFAULT_RECOVERY_JITTER: f64 = 0.2;
 
 const TAG: u64 = 0b11;
 const CLOSED: u64 = 0;
@@ -217,12 +217,14 @@ impl fmt::Debug for CircuitBreaker {
 ///
 /// # Default
 ///
-/// 5 consecutive failures (the seed's), 1 trial call, the coarse system
-/// clock, and an open period measured rather than inherited: 2 s, doubled
-/// per failed trial up to 10 s, each stretched by up to 20 %
-/// ([`DEFAULT_RECOVERY_TIMEOUT`] says why). Setting `recovery_timeout`
-/// alone gives a fixed period without jitter, as the seed's
-/// `CircuitBreaker(5, 60.0)` does; [`CircuitBreaker::new`] is that.
+/// 5 consecutive failures (the Python module's), 1 trial call, the coarse
+/// system clock, and an open period measured rather than inherited: 2 s,
+/// doubled per failed trial up to 10 s, each stretched by up to 20 % (the
+/// fleet simulation's sweep chose it: a 10-minute outage at about a tenth
+/// of the calls of a fleet without retries, recovered within about 11 s).
+/// Setting `recovery_timeout` alone gives a fixed period without jitter,
+/// as the Python module's `CircuitBreaker(5, 60.0)` does;
+/// [`CircuitBreaker::new`] is that.
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct CircuitBreakerBuilder {
     failure_threshold: u32,
@@ -600,7 +602,7 @@ impl std::fmt::Debug for CircuitPermit {
 }
 
 /// The default failure predicate: anything not `Permanent`.
-pub fn is_failure<E: Retryable>(e: &E) -> bool {
+pub(crate) fn is_failure<E: Retryable>(e: &E) -> bool {
     e.retry_kind().is_retryable()
 }
 

@@ -24,14 +24,8 @@ use crate::behavior::{RetryBehavior, RetryCosts};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Tokens a retry costs under retry behavior 2.0.
-pub const RETRY_COST: u32 = RetryCosts::V2_0.retry;
-/// Tokens a retry after a timeout costs under retry behavior 2.0.
-pub const TIMEOUT_RETRY_COST: u32 = RetryCosts::V2_0.timeout_retry;
-/// Tokens a first-try success gives back.
-pub const SUCCESS_REFUND: u32 = RetryCosts::V2_0.first_try_refund;
 /// The AWS SDKs' initial quota.
-pub const STANDARD_CAPACITY: u32 = 500;
+const STANDARD_CAPACITY: u32 = 500;
 
 /// A retry quota shared by everything holding a clone of it.
 #[derive(Debug, Clone)]
@@ -158,17 +152,6 @@ impl RetryBudget {
                 (t < b.capacity).then(|| t.saturating_add(amount).min(b.capacity))
             });
     }
-
-    /// The cost of a retry after an error under retry behavior 2.0, by
-    /// whether it was a timeout; [`cost_of`](Self::cost_of) reads this
-    /// budget's own prices.
-    pub const fn cost(after_timeout: bool) -> u32 {
-        if after_timeout {
-            TIMEOUT_RETRY_COST
-        } else {
-            RETRY_COST
-        }
-    }
 }
 
 impl Default for RetryBudget {
@@ -187,10 +170,10 @@ mod tests {
     fn standard_budget_drains_and_refills_by_the_sdk_rules() {
         let b = RetryBudget::standard();
         assert_eq!(b.available(), 500);
-        assert!(b.try_withdraw(RETRY_COST));
-        assert!(b.try_withdraw(TIMEOUT_RETRY_COST));
+        assert!(b.try_withdraw(5));
+        assert!(b.try_withdraw(10));
         assert_eq!(b.available(), 485);
-        b.deposit(SUCCESS_REFUND);
+        b.deposit(1);
         assert_eq!(b.available(), 486);
         let clone = b.clone();
         assert!(clone.try_withdraw(6));
@@ -235,7 +218,7 @@ mod tests {
     fn unlimited_always_pays() {
         let b = RetryBudget::unlimited();
         for _ in 0..1000 {
-            assert!(b.try_withdraw(TIMEOUT_RETRY_COST));
+            assert!(b.try_withdraw(10));
         }
         assert_eq!(b.available(), u32::MAX);
     }

@@ -20,32 +20,6 @@ pub const DOCS_BASE: &str = concat!(
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// `base_delay` is NaN, negative or infinite.
-    #[error("invalid base_delay: {value} seconds")]
-    #[diagnostic(
-        code(strands::retry::invalid_base_delay),
-        help(
-            "base_delay must be a finite number of seconds, 0 or more (the seed's default is 1.0)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_base_delay")
-    )]
-    InvalidBaseDelay {
-        /// The value given.
-        value: f64,
-    },
-    /// `max_delay` is NaN, negative or infinite.
-    #[error("invalid max_delay: {value} seconds")]
-    #[diagnostic(
-        code(strands::retry::invalid_max_delay),
-        help(
-            "max_delay must be a finite number of seconds, 0 or more (the seed's default is 60.0)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_max_delay")
-    )]
-    InvalidMaxDelay {
-        /// The value given.
-        value: f64,
-    },
     /// `base_delay` is larger than `max_delay`.
     #[error("base_delay ({base:?}) is larger than max_delay ({max:?})")]
     #[diagnostic(
@@ -133,19 +107,6 @@ pub enum ConfigError {
         /// max_recovery_timeout as given.
         max: std::time::Duration,
     },
-    /// `transient_base_delay` is NaN, negative or infinite.
-    #[error("invalid transient_base_delay: {value} seconds")]
-    #[diagnostic(
-        code(strands::retry::invalid_transient_base_delay),
-        help(
-            "transient_base_delay must be a finite number of seconds, 0 or more, and at most max_delay (retry behavior 2.1 uses 0.05)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_transient_base_delay")
-    )]
-    InvalidTransientBaseDelay {
-        /// The value given.
-        value: f64,
-    },
     /// `RandomSource::fixed(u)` with `u` outside `[0, 1]`.
     #[error("invalid fixed random sample: {value}")]
     #[diagnostic(
@@ -163,8 +124,6 @@ pub enum ConfigError {
 
 /// Every diagnostic code of this crate, for the explain-docs tidy check.
 pub const CODES: &[&str] = &[
-    "strands::retry::invalid_base_delay",
-    "strands::retry::invalid_max_delay",
     "strands::retry::base_delay_exceeds_max",
     "strands::retry::invalid_exponential_base",
     "strands::retry::invalid_jitter",
@@ -172,7 +131,6 @@ pub const CODES: &[&str] = &[
     "strands::retry::invalid_half_open_calls",
     "strands::retry::invalid_recovery_jitter",
     "strands::retry::max_recovery_below_recovery",
-    "strands::retry::invalid_transient_base_delay",
     "strands::retry::invalid_random_sample",
     "strands::retry::circuit_open",
 ];
@@ -195,8 +153,6 @@ mod tests {
     #[test]
     fn every_variant_has_a_listed_code_help_and_url() {
         let all = [
-            ConfigError::InvalidBaseDelay { value: -1.0 },
-            ConfigError::InvalidMaxDelay { value: f64::NAN },
             ConfigError::BaseDelayExceedsMax {
                 base: Duration::from_secs(2),
                 max: Duration::from_secs(1),
@@ -210,7 +166,6 @@ mod tests {
                 recovery: Duration::from_secs(2),
                 max: Duration::from_secs(1),
             },
-            ConfigError::InvalidTransientBaseDelay { value: f64::NAN },
             ConfigError::InvalidRandomSample { value: 1.5 },
         ];
         for e in &all {

@@ -42,7 +42,7 @@
 pub mod aws;
 mod behavior;
 mod breaker;
-pub mod budget;
+mod budget;
 mod classify;
 mod clock;
 mod error;
@@ -53,10 +53,9 @@ mod sleep;
 mod stats;
 mod strategy;
 
-pub use behavior::{NEW_RETRIES_ENV, RETRY_AFTER_HEADROOM, RetryBehavior, RetryCosts};
+pub use behavior::{RetryBehavior, RetryCosts};
 pub use breaker::{
     CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState,
-    DEFAULT_MAX_RECOVERY_TIMEOUT, DEFAULT_RECOVERY_JITTER, DEFAULT_RECOVERY_TIMEOUT, is_failure,
 };
 pub use budget::RetryBudget;
 pub use classify::{RetryKind, Retryable};
@@ -67,11 +66,19 @@ pub use clock::{Clock, SystemClock};
 pub use error::DOCS_BASE;
 pub use error::{CODES, ConfigError};
 pub use jitter::Jitter;
-pub use rate_limit::{AdaptiveRateLimiter, Cubic, SendReason};
+pub use rate_limit::AdaptiveRateLimiter;
+// The spec's cubic vectors are checked against the curve itself
+// (tests/spec_conformance.rs); users configure the limiter, not the curve.
+#[doc(hidden)]
+pub use rate_limit::Cubic;
 pub use rng::RandomSource;
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
-pub use sleep::{DefaultSleeper, Sleeper, ThreadSleep, ThreadSleeper};
+// ThreadSleep is ThreadSleeper's future: named by its `Sleeper` impl,
+// never by a user.
+#[doc(hidden)]
+pub use sleep::ThreadSleep;
+pub use sleep::{DefaultSleeper, Sleeper, ThreadSleeper};
 pub use stats::RetryStats;
 #[doc(hidden)]
 pub use strategy::__macro_strategy;

@@ -31,7 +31,7 @@ const RETRY_TIMEOUT_COST: f64 = 10.0;
 
 /// Why a request is about to be sent: its cost in the limiter's bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendReason {
+pub(crate) enum SendReason {
     /// A first attempt (1 token).
     Initial,
     /// A retry (5 tokens).
@@ -145,7 +145,7 @@ impl AdaptiveRateLimiter {
     /// Ask to send: `None` to send now, `Some(d)` to wait `d` first. The
     /// tokens are taken either way (the bucket may go negative), as in the
     /// SDK, so callers that wait queue up fairly.
-    pub fn acquire(&self, reason: SendReason) -> Option<Duration> {
+    pub(crate) fn acquire(&self, reason: SendReason) -> Option<Duration> {
         let now = self.clock.now().as_secs_f64();
         let mut s = self.lock();
         if !s.enabled {

@@ -1,5 +1,5 @@
-//! The 2.1 knobs for any input: per-kind caps stay under `max_delay` and
-//! never decrease with the attempt number, a hinted delay stays in the
+//! The 2.1 knobs for any input: delays stay under `max_delay` (per-kind
+//! caps are checked in `strategy/backoff.rs`), a hinted delay stays in the
 //! behavior's bounds, and the budget never overdraws or overfills, with
 //! no panic and no overflow for any attempt number or duration.
 #![allow(clippy::unwrap_used)]
@@ -7,9 +7,11 @@
 use proptest::prelude::*;
 use std::time::Duration;
 use strands_retry::{
-    RETRY_AFTER_HEADROOM, RandomSource, RetryBehavior, RetryBudget, RetryCosts, RetryKind,
-    RetryStrategy,
+    RandomSource, RetryBehavior, RetryBudget, RetryCosts, RetryKind, RetryStrategy,
 };
+
+/// How far above the backoff 2.1 lets `x-amz-retry-after` go (the spec's 5 s).
+const RETRY_AFTER_HEADROOM: Duration = Duration::from_secs(5);
 
 const CASES: u32 = 10_000;
 
@@ -38,8 +40,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]
 
     #[test]
-    fn per_kind_caps_are_bounded_and_monotone(
-        b in behavior(), k in kind(), attempt in any::<u32>(),
+    fn delays_are_bounded_for_any_knobs(
+        b in behavior(), attempt in any::<u32>(),
         base_ms in 0u64..10_000, transient_ms in 0u64..10_000, extra_ms in 0u64..600_000,
         exp in 1.0f64..100.0, u in 0.0f64..=1.0,
     ) {
@@ -52,9 +54,6 @@ proptest! {
             .random_source(RandomSource::fixed(u))
             .build()
             .unwrap();
-        let cap = s.cap_for(k, attempt);
-        prop_assert!(cap <= max);
-        prop_assert!(s.cap_for(k, attempt.saturating_add(1)) >= cap);
         let d = s.delay_for_attempt(attempt);
         prop_assert!(d <= s.max_delay());
     }

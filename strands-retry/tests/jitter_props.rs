@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use std::time::Duration;
-use strands_retry::{Jitter, RetryStrategy};
+use strands_retry::{Jitter, RandomSource, RetryStrategy};
 
 const CASES: u32 = 10_000;
 
@@ -25,13 +25,20 @@ fn config() -> impl Strategy<Value = (u64, u64, f64)> {
 }
 
 fn strategy(base: u64, max: u64, exp: f64, jitter: Jitter) -> RetryStrategy {
+    builder(base, max, exp, jitter).build().unwrap()
+}
+
+fn builder(base: u64, max: u64, exp: f64, jitter: Jitter) -> strands_retry::RetryStrategyBuilder {
     RetryStrategy::builder()
         .base_delay(Duration::from_millis(base))
         .max_delay(Duration::from_millis(max))
         .exponential_base(exp)
         .jitter(jitter)
-        .build()
-        .unwrap()
+}
+
+/// The cap before retry `attempt`: the delay with no jitter.
+fn cap(base: u64, max: u64, exp: f64, attempt: u32) -> Duration {
+    strategy(base, max, exp, Jitter::None).delay_for_attempt(attempt)
 }
 
 proptest! {
@@ -46,10 +53,11 @@ proptest! {
         u in 0.0f64..1.0,
     ) {
         let s = strategy(base, max, exp, jitter);
-        let cap = s.cap_for_attempt(attempt);
+        let cap = cap(base, max, exp, attempt);
         prop_assert!(cap <= s.max_delay());
+        // The formula, with any previous delay ...
         let prev = Duration::from_millis(prev_ms);
-        let d = s.delay_with(attempt, prev, u);
+        let d = jitter.apply(cap, prev, s.base_delay(), s.max_delay(), u);
         let (lo, hi) = jitter.bounds(cap, prev, s.base_delay(), s.max_delay());
         prop_assert!(lo <= d && d <= hi, "{jitter:?}: {d:?} outside [{lo:?}, {hi:?}]");
         match jitter {
@@ -63,9 +71,13 @@ proptest! {
                 prop_assert!(d <= cap + cap.mul_f64(f) + Duration::from_nanos(1));
             }
         }
-        // The random path obeys the same bounds.
+        // ... is the strategy's, given the same sample ...
+        let prev = if attempt == 0 { s.base_delay() } else { self::cap(base, max, exp, attempt - 1) };
+        let fixed = builder(base, max, exp, jitter).random_source(RandomSource::fixed(u)).build().unwrap();
+        prop_assert_eq!(fixed.delay_for_attempt(attempt), jitter.apply(cap, prev, s.base_delay(), s.max_delay(), u));
+        // ... and the random path obeys the same bounds.
         let r = s.delay_for_attempt(attempt);
-        let (lo, hi) = jitter.bounds(cap, if attempt == 0 { s.base_delay() } else { s.cap_for_attempt(attempt - 1) }, s.base_delay(), s.max_delay());
+        let (lo, hi) = jitter.bounds(cap, prev, s.base_delay(), s.max_delay());
         prop_assert!(lo <= r && r <= hi, "{jitter:?}: random {r:?} outside [{lo:?}, {hi:?}]");
     }
 
@@ -75,9 +87,8 @@ proptest! {
         a in any::<u32>(),
         b in any::<u32>(),
     ) {
-        let s = strategy(base, max, exp, Jitter::None);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        prop_assert!(s.cap_for_attempt(lo) <= s.cap_for_attempt(hi));
+        prop_assert!(cap(base, max, exp, lo) <= cap(base, max, exp, hi));
     }
 
     #[test]

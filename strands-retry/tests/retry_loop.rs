@@ -428,7 +428,7 @@ fn duration_max_and_zero_base_are_taken_as_meant() {
         .build()
         .unwrap();
     for attempt in [0, 1, 2, 1024, u32::MAX] {
-        assert_eq!(z.cap_for_attempt(attempt), Duration::ZERO, "{attempt}");
+        assert_eq!(z.delay_for_attempt(attempt), Duration::ZERO, "{attempt}");
     }
 }
 
