@@ -99,7 +99,7 @@ impl From<CredsError> for DeploymentError {
                     let mut near: Vec<&String> = found.iter().collect();
                     near.sort_by_key(|f| {
                         let f: String = f.chars().take(64).collect();
-                        crate::region::edit_distance(&probe, &f)
+                        crate::text::edit_distance(&probe, &f)
                     });
                     let shown: Vec<&str> = near.iter().take(5).map(|s| s.as_str()).collect();
                     format!("{} found, the nearest: {}", found.len(), shown.join(", "))
@@ -139,7 +139,7 @@ impl From<CredsError> for DeploymentError {
                     .with_suggestions(fixes)
             }
             E::InvalidEndpointUrl { url, why } => {
-                let url = crate::manager::without_password(&url);
+                let url = crate::text::without_password(&url);
                 DeploymentError::configuration(format!("Endpoint URL `{url}` {why}"))
                     .with_code("invalid_endpoint_url")
                     .with_suggestions([

@@ -42,6 +42,7 @@ mod region;
 mod retry_layer;
 mod role_provider;
 mod session_cache;
+mod text;
 
 #[cfg(feature = "apigateway")]
 pub use aws_sdk_apigateway;

@@ -9,6 +9,7 @@
 //! letting DNS answer.
 
 use crate::error::CredsError;
+use crate::text::edit_distance;
 use strands_errors::DeploymentError;
 
 /// The public regions of the aws, aws-cn and aws-us-gov partitions.
@@ -121,22 +122,6 @@ fn nearest(region: &str) -> Option<&'static str> {
         .filter(|(d, _)| *d <= 4)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance over bytes (region names are ASCII).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

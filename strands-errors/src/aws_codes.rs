@@ -51,7 +51,7 @@ impl CodeRow {
     /// The stable diagnostic code of this row
     /// (`strands::permission::access_denied`).
     pub fn diagnostic_code(&self) -> String {
-        crate::deployment_error::diagnostic_code(self.category, Some(self.code))
+        crate::category::diagnostic_code(self.category, Some(self.code))
     }
 
     /// The suggestions with the context filled in.

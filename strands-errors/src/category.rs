@@ -148,3 +148,33 @@ pub enum Condition {
     /// Another change to the resource is under way: wait, then retry.
     InProgress,
 }
+/// `strands::<category>[::<snake_case aws code>]`.
+pub(crate) fn diagnostic_code(category: ErrorCategory, aws_code: Option<&str>) -> String {
+    match aws_code {
+        Some(c) => format!("strands::{category}::{}", snake_case(c)),
+        None => format!("strands::{category}"),
+    }
+}
+
+/// `AccessDeniedException` → `access_denied_exception`.
+pub(crate) fn snake_case(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + 8);
+    let chars: Vec<char> = code.chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
+        if ch.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else if ch.is_ascii_alphanumeric() {
+            out.push(ch);
+        } else {
+            out.push('_');
+        }
+    }
+    out
+}

@@ -383,17 +383,10 @@ impl DeploymentError {
     }
 }
 
+use crate::category::diagnostic_code;
 /// Where `docs/diagnostics` is published for this release (one place, in
 /// strands-retry).
 use strands_retry::DOCS_BASE;
-
-/// `strands::<category>[::<snake_case aws code>]`.
-pub(crate) fn diagnostic_code(category: ErrorCategory, aws_code: Option<&str>) -> String {
-    match aws_code {
-        Some(c) => format!("strands::{category}::{}", snake_case(c)),
-        None => format!("strands::{category}"),
-    }
-}
 
 /// Every diagnostic code this crate can produce: one per category and one
 /// per row of the AWS code table. Each has a page in `docs/diagnostics`.
@@ -430,29 +423,6 @@ fn redact_context(mut c: ErrorContext) -> ErrorContext {
         };
     }
     c
-}
-
-/// `AccessDeniedException` → `access_denied_exception`.
-fn snake_case(code: &str) -> String {
-    let mut out = String::with_capacity(code.len() + 8);
-    let chars: Vec<char> = code.chars().collect();
-    for (i, &ch) in chars.iter().enumerate() {
-        if ch.is_ascii_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
-            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
-            if i > 0 && (prev_lower || (prev_upper && next_lower)) {
-                out.push('_');
-            }
-            out.push(ch.to_ascii_lowercase());
-        } else if ch.is_ascii_alphanumeric() {
-            out.push(ch);
-        } else {
-            out.push('_');
-        }
-    }
-    out
 }
 
 impl fmt::Display for DeploymentError {
@@ -537,6 +507,7 @@ impl Serialize for DeploymentError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::category::snake_case;
 
     #[test]
     fn snake_case_codes() {

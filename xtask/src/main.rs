@@ -13,6 +13,7 @@ mod demo;
 mod explain;
 mod fleet;
 mod install;
+mod rust_version;
 mod plot;
 mod startup;
 mod tidy;

@@ -2,7 +2,7 @@
 //! after the local checks pass.
 
 use super::client_cache::ClientMap;
-use super::local_checks::{check_endpoint_url, check_profile, without_password};
+use super::local_checks::{check_endpoint_url, check_profile};
 use super::{AwsClientManager, Inner, RegionState};
 use crate::assume_role::{AssumeRoleConfig, MfaTokenSource};
 use crate::client::{ClientLayer, ManagedClient};
@@ -12,6 +12,7 @@ use crate::region::check_region;
 use crate::retry_layer::RetryLayer;
 use crate::role_provider::RoleProvider;
 use crate::session_cache::SessionCache;
+use crate::text::without_password;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};

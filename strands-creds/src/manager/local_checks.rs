@@ -5,33 +5,6 @@
 use crate::error::CredsError;
 use strands_errors::DeploymentError;
 
-/// `http://admin:pw@host/` → `http://admin:***@host/`: a URL's password
-/// never reaches a message or a Debug output.
-pub(crate) fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        // No scheme: the authority is everything before the first '/'.
-        return mask_userinfo(url);
-    };
-    format!("{scheme}://{}", mask_userinfo(rest))
-}
-
-fn mask_userinfo(rest: &str) -> String {
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
-            };
-            format!("{masked}@{host}{tail}")
-        }
-        None => rest.to_owned(),
-    }
-}
-
 pub(super) fn check_endpoint_url(url: &str) -> Result<(), DeploymentError> {
     let bad = |why: &'static str| -> DeploymentError {
         CredsError::InvalidEndpointUrl {

@@ -37,7 +37,6 @@ pub use builder::{
     AwsClientManagerBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_POOL_CONNECTIONS,
     DEFAULT_OPERATION_TIMEOUT,
 };
-pub(crate) use local_checks::without_password;
 
 use crate::client::ClientLayer;
 use crate::credentials_cache::CredentialsCache;

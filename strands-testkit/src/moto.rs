@@ -61,10 +61,10 @@ pub fn moto_server_path() -> PathBuf {
 }
 
 fn workspace_root() -> PathBuf {
-    // strands-creds/testkit -> workspace root
+    // strands-testkit -> workspace root
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
-        .nth(2)
+        .nth(1)
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
 }

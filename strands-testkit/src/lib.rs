@@ -51,7 +51,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics");
     codes
         .into_iter()
         .map(|c| c.as_ref().to_owned())
