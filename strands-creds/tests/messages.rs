@@ -1,4 +1,4 @@
-//! What a person sees when `build()` refuses: pinned with insta (the seed's
+//! What a person sees when `build()` refuses: pinned with insta (the Python module's
 //! plain layout and the miette report, no colour, width 80).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,4 +1,4 @@
-//! The seed's "Integration with Provisioners", in Rust: a Lambda
+//! The Python module's "Integration with Provisioners", in Rust: a Lambda
 //! provisioner that creates the execution role in IAM first, packages the
 //! handler with the `zip` crate, creates the function or updates it when it
 //! already exists, inside a retry strategy and a circuit breaker, with every
@@ -194,7 +194,7 @@ impl LambdaProvisioner {
     }
 }
 
-/// The provisioner's policy: the seed's decorator numbers, scaled down so
+/// The provisioner's policy: the Python module's decorator numbers, scaled down so
 /// a demo does not sit in a sleep.
 fn strategy() -> Result<RetryStrategy, DeploymentError> {
     RetryStrategy::builder()

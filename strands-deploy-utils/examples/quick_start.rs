@@ -1,4 +1,4 @@
-//! The seed's usage, in Rust: credentials checked before anything is sent,
+//! The Python module's usage, in Rust: credentials checked before anything is sent,
 //! clients cached and on one retry layer, a retried call, a circuit breaker,
 //! and an error a person can act on.
 //!
@@ -23,7 +23,7 @@ use strands_deploy_utils::{
     RetryStrategy, aws_sdk_lambda, aws_sdk_s3, error_handler, with_retry,
 };
 
-/// The seed's `@with_retry(max_retries=3, base_delay=2.0)` decorator.
+/// The Python module's `@with_retry(max_retries=3, base_delay=2.0)` decorator.
 #[with_retry(max_retries = 3, base_delay = 2.0)]
 async fn get_function(
     lambda: &aws_sdk_lambda::Client,
@@ -65,7 +65,7 @@ async fn run() -> Result<(), DeploymentError> {
         println!("[assume-role] now acting as {}", assumed.user_arn);
     }
 
-    // 2. The seed's `client_manager.get_client('s3')`: built once, cached,
+    // 2. The Python module's `client_manager.get_client('s3')`: built once, cached,
     //    carrying the manager's retry strategy and breaker.
     let s3 = manager.get_client::<aws_sdk_s3::Client>();
     let buckets =

@@ -9,7 +9,7 @@
 //!
 //! All features are on by default. This crate re-exports; it has no logic.
 //!
-//! The seed's usage, in Rust:
+//! The Python module's usage, in Rust:
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -1,6 +1,6 @@
-//! shared/API.md's names, written as a user writes them, through the
-//! facade: this file compiling is the contract; the asserts check what the
-//! comments there promise, without a network.
+//! The names a user writes, as the crates' READMEs and rustdoc show them,
+//! through the facade: this file compiling is the contract; the asserts
+//! check what the docs promise, without a network.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The seed's `client_manager.get_client('s3')`, through the facade: the
+//! The Python module's `client_manager.get_client('s3')`, through the facade: the
 //! `s3` feature gives `get_client::<aws_sdk_s3::Client>()` with the strands
 //! policy as its one retry layer. Against moto, then a throttling
 //! endpoint behind a breaker.

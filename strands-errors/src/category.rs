@@ -1,11 +1,11 @@
-//! What kind of failure this is (the seed's eleven categories) and how bad
+//! What kind of failure this is (the Python module's eleven categories) and how bad
 //! it is (its four severities). The category decides the diagnostic code's
 //! first segment (`strands::permission::...`) and the default severity.
 
 use serde::Serialize;
 use std::fmt;
 
-/// What went wrong, in the seed's words.
+/// What went wrong, in the Python module's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
@@ -35,7 +35,7 @@ pub enum ErrorCategory {
 }
 
 impl ErrorCategory {
-    /// Every category, in the seed's order.
+    /// Every category, in the Python module's order.
     pub const ALL: [Self; 11] = [
         Self::Configuration,
         Self::Aws,
@@ -92,7 +92,7 @@ impl fmt::Display for ErrorCategory {
     }
 }
 
-/// How bad it is, in the seed's words.
+/// How bad it is, in the Python module's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
@@ -107,7 +107,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The header word of the seed's message layout.
+    /// The header word of the Python module's message layout.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Info => "INFO",

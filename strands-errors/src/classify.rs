@@ -12,7 +12,7 @@
 //! every table row and a grid of statuses through all three paths.
 //!
 //! The retry kind of a code is written down once: strands-retry's
-//! [`RETRYABLE_CODES`](strands_retry::aws::RETRYABLE_CODES) (API.md keeps
+//! [`RETRYABLE_CODES`](strands_retry::aws::RETRYABLE_CODES) (users ask
 //! `strands_retry::aws::is_retryable_code`). A row of
 //! [`aws_codes`] overrides it only where the service
 //! reuses a code and the message tells the cases apart (Lambda's

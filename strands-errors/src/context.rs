@@ -5,7 +5,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The seed's `ErrorContext`, as a builder. Every field is optional.
+/// The Python module's `ErrorContext`, as a builder. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[must_use = "a context does nothing until attached to an error"]
 pub struct ErrorContext {

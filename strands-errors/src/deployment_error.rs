@@ -131,7 +131,7 @@ impl DeploymentError {
     }
 
     constructors! {
-        /// Invalid configuration (the seed's `ConfigurationError`).
+        /// Invalid configuration (the Python module's `ConfigurationError`).
         configuration => Configuration,
         /// AWS credential issues (`CredentialError`).
         credential => Credential,
@@ -337,7 +337,7 @@ impl DeploymentError {
         self.r.retry_kind
     }
 
-    /// The seed's layout: header with severity and message, Resource,
+    /// The Python module's layout: header with severity and message, Resource,
     /// Operation, Cause, then the numbered suggested fixes.
     pub fn to_user_message(&self) -> String {
         use fmt::Write as _;

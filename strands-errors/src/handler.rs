@@ -1,4 +1,4 @@
-//! The seed's `ErrorHandler`: turns whatever a call returned into a
+//! The Python module's `ErrorHandler`: turns whatever a call returned into a
 //! [`DeploymentError`], and logs it.
 //!
 //! What it accepts is open: anything that implements [`IntoDeploymentError`].
@@ -36,7 +36,7 @@ pub struct ErrorHandler {
     _private: (),
 }
 
-/// The global handler (the seed's module-level `error_handler`).
+/// The global handler (the Python module's module-level `error_handler`).
 pub fn error_handler() -> &'static ErrorHandler {
     static HANDLER: OnceLock<ErrorHandler> = OnceLock::new();
     HANDLER.get_or_init(ErrorHandler::new)

@@ -3,7 +3,7 @@
 //! strands-errors is the diagnostic taxonomy of strands: every failure of a
 //! deployment becomes a [`DeploymentError`] with an [`ErrorCategory`], a
 //! [`Severity`], the [`ErrorContext`] it happened in and concrete
-//! suggestions, rendered through `miette` or as the seed's plain message.
+//! suggestions, rendered through `miette` or as the Python module's plain message.
 //! Every string that enters an error is redacted first: no output path can
 //! leak a secret key, a session token or a signature.
 //!

@@ -1,7 +1,7 @@
 //! Never a secret in a message. Every string that enters a
 //! `DeploymentError` (message, cause chain, suggestions, context values)
 //! passes through [`clean`] first, so no output path (Display, Debug, the
-//! seed's message, `to_dict`, miette, tracing) can leak what it was given.
+//! plain message, `to_dict`, miette, tracing) can leak what it was given.
 //!
 //! Two rules, both linear in the text:
 //!

@@ -1,4 +1,4 @@
-//! What a person sees: the seed's plain message and miette's graphical
+//! What a person sees: the Python module's plain message and miette's graphical
 //! report (no colour, width 80), one error per category, pinned with insta.
 //! Review changes with `cargo insta review` (or INSTA_UPDATE=always).
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -46,8 +46,8 @@ struct Open {
     max_s: u64,
 }
 
-/// The seed's breaker: 60 s open, fixed.
-const SEED_OPEN: Open = Open {
+/// The Python module's breaker: 60 s open, fixed.
+const PYTHON_OPEN: Open = Open {
     start_s: 60,
     max_s: 60,
 };
@@ -64,7 +64,7 @@ const RECOMMENDED_OPEN: Open = Open {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Policy {
     NoRetry,
-    /// The seed's: 5 retries, 1 s, 60 s, ×2, Proportional(0.1).
+    /// The Python module's: 5 retries, 1 s, 60 s, ×2, Proportional(0.1).
     Naive,
     /// The AWS SDKs' standard mode, retry behavior 2.0: 3 attempts, Full
     /// jitter 1 s / 20 s, a 500-token bucket per client, 5 a retry.
@@ -79,7 +79,7 @@ enum Policy {
 }
 
 impl Policy {
-    /// The rows of (a) and (b): the peers, the seed's breaker and the
+    /// The rows of (a) and (b): the peers, the Python module's breaker and the
     /// recommended one.
     const ALL: [Self; 7] = [
         Self::NoRetry,
@@ -87,14 +87,14 @@ impl Policy {
         Self::Sdk,
         Self::Sdk21,
         Self::Strands,
-        Self::StrandsBreaker(SEED_OPEN),
+        Self::StrandsBreaker(PYTHON_OPEN),
         Self::StrandsBreaker(RECOMMENDED_OPEN),
     ];
 
     fn name(self) -> String {
         match self {
             Self::NoRetry => "no retry".to_owned(),
-            Self::Naive => "seed naive (5, Proportional 0.1)".to_owned(),
+            Self::Naive => "Python module (5, Proportional 0.1)".to_owned(),
             Self::Sdk => "AWS SDK standard, behavior 2.0".to_owned(),
             Self::Sdk21 => "AWS SDK standard, behavior 2.1".to_owned(),
             Self::Strands => "strands + budget".to_owned(),
@@ -721,10 +721,10 @@ mod tests {
             by(&a, Policy::Naive)
         );
         let row = |p: Policy| a.iter().find(|r| r.policy == p).unwrap();
-        // The seed's 60 s breaker: little load, a slow recovery.
-        let seed = row(Policy::StrandsBreaker(SEED_OPEN));
-        assert!(seed.outage_calls_vs_no_retry <= 0.05);
-        assert!(seed.recovered_after_s.is_some_and(|s| s > 60));
+        // The Python module's 60 s breaker: little load, a slow recovery.
+        let python = row(Policy::StrandsBreaker(PYTHON_OPEN));
+        assert!(python.outage_calls_vs_no_retry <= 0.05);
+        assert!(python.recovered_after_s.is_some_and(|s| s > 60));
         // The recommended (default) one meets the goal, and beats
         // the SDKs' 2.1 behaviour on load.
         let rec = row(Policy::StrandsBreaker(RECOMMENDED_OPEN));

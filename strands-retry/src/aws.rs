@@ -1,5 +1,5 @@
 //! Which AWS error codes and HTTP statuses are worth retrying: one table,
-//! the union of the seed's twelve codes and the AWS SDKs' throttling and
+//! the union of the Python module's twelve codes and the AWS SDKs' throttling and
 //! transient lists, so every strands crate classifies a code the same way.
 //!
 //! No AWS SDK types here: strands-errors and strands-creds look codes up in
@@ -55,7 +55,7 @@ pub(crate) fn service_retry_defaults(
 /// The one place a code's retry kind is written (strands-errors' code table
 /// overrides it only for rows that depend on the service's message).
 ///
-/// Sources: the seed (RequestTimeout, ServiceUnavailable, ThrottlingException,
+/// Sources: the Python module (RequestTimeout, ServiceUnavailable, ThrottlingException,
 /// TooManyRequestsException, RequestLimitExceeded, Throttling, RequestThrottled,
 /// ProvisionedThroughputExceededException, LimitExceededException,
 /// InternalError, InternalFailure, ServiceException); botocore's standard

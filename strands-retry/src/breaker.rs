@@ -1,6 +1,6 @@
 //! A circuit breaker stops calling a dependency that keeps failing, so the
 //! dependency gets room to recover and callers fail fast instead of waiting
-//! on timeouts (the seed's "prevents cascading failures").
+//! on timeouts (the Python module's "prevents cascading failures").
 //!
 //! Closed → Open after `failure_threshold` consecutive failures; Open
 //! rejects without calling until `recovery_timeout` (plus optional jitter,
@@ -43,7 +43,7 @@ use std::time::Duration;
 /// calls of a no-retry fleet and 99 % of requests succeeding within 15 s
 /// of recovery: 2 s doubling to 10 s (0.097x, 11 s), 1 s doubling to 10 s
 /// (0.098x, 11 s) and a fixed 10 s (0.094x, 11 s). 2 s doubling re-probes
-/// a blip after 2 s, where a fixed 10 s waits 10. The seed's fixed 60 s
+/// a blip after 2 s, where a fixed 10 s waits 10. The Python module's fixed 60 s
 /// costs 0.022x but takes 70 s.
 pub(crate) const DEFAULT_RECOVERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// See [`DEFAULT_RECOVERY_TIMEOUT`].
@@ -343,7 +343,7 @@ impl CircuitBreakerBuilder {
     /// (recovery_timeout, max_recovery_timeout, recovery_jitter) as given,
     /// or strands' default when the open period was left to it: 2 s
     /// doubling to 10 s, +0-20 % jitter. A `recovery_timeout` given alone
-    /// is a fixed period without jitter, as in the seed.
+    /// is a fixed period without jitter, as in the Python module.
     fn open_period(&self) -> (Duration, Duration, f64) {
         match self.recovery_timeout {
             None => (
@@ -431,7 +431,7 @@ impl Drop for TrialPermit<'_> {
 }
 
 impl CircuitBreaker {
-    /// The seed's constructor: `failure_threshold` consecutive failures
+    /// The Python module's constructor: `failure_threshold` consecutive failures
     /// open the circuit for `recovery_timeout`. A threshold of 0 acts as 1
     /// (use the builder to have it rejected instead).
     pub fn new(failure_threshold: u32, recovery_timeout: Duration) -> Self {
@@ -441,7 +441,7 @@ impl CircuitBreaker {
             .build_unchecked()
     }
 
-    /// A builder with the seed's defaults.
+    /// A builder with the Python module's defaults.
     pub fn builder() -> CircuitBreakerBuilder {
         CircuitBreakerBuilder::default()
     }

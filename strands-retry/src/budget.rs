@@ -155,7 +155,7 @@ impl RetryBudget {
 }
 
 impl Default for RetryBudget {
-    /// [`RetryBudget::unlimited`]: the seed had no budget, so a strategy
+    /// [`RetryBudget::unlimited`]: the Python module had no budget, so a strategy
     /// has none unless given one.
     fn default() -> Self {
         Self::unlimited()

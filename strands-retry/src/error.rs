@@ -53,7 +53,7 @@ pub enum ConfigError {
     #[diagnostic(
         code(strands::retry::invalid_jitter),
         help(
-            "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the seed's formula is 0.1)"
+            "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the Python module's formula is 0.1)"
         ),
         url("{}{}.md", DOCS_BASE, "strands--retry--invalid_jitter")
     )]
@@ -66,7 +66,7 @@ pub enum ConfigError {
     #[diagnostic(
         code(strands::retry::invalid_failure_threshold),
         help(
-            "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the seed uses 5)"
+            "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the Python module uses 5)"
         ),
         url("{}{}.md", DOCS_BASE, "strands--retry--invalid_failure_threshold")
     )]

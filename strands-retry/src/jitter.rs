@@ -1,7 +1,7 @@
 //! Jitter spreads retries out in time, so a fleet that failed together does
 //! not retry together (Brooker, "Exponential Backoff And Jitter", AWS
 //! Architecture Blog, 2015). Full jitter makes the fewest calls against a
-//! throttled service, so it is the default; the seed's own formula is
+//! throttled service, so it is the default; the Python module's own formula is
 //! `Proportional(0.1)`.
 //!
 //! Each kind is a pure function of the capped delay and one uniform sample
@@ -22,7 +22,7 @@ pub enum Jitter {
     /// `min(max_delay, uniform in [base_delay, 3 × previous delay])`:
     /// each delay grows from the last one actually slept.
     Decorrelated,
-    /// `cap` plus uniform in `[0, f × cap]`: the seed's formula with 0.1.
+    /// `cap` plus uniform in `[0, f × cap]`: the Python module's formula with 0.1.
     /// May exceed `max_delay` by up to `f`.
     Proportional(f64),
 }

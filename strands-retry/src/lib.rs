@@ -84,7 +84,7 @@ pub use stats::RetryStats;
 pub use strategy::__macro_strategy;
 pub use strategy::{Attempts, RetryDecision, RetryEvent, RetryStrategy, RetryStrategyBuilder};
 
-/// The seed's decorator: retry a function's body with a [`RetryStrategy`].
+/// The Python module's decorator: retry a function's body with a [`RetryStrategy`].
 ///
 /// ```ignore
 /// #[strands_retry::with_retry(max_retries = 3, base_delay = 2.0)]

@@ -1,4 +1,4 @@
-//! Proactive rate limiting (the seed's sixth future enhancement): after the
+//! Proactive rate limiting (the Python module's sixth future enhancement): after the
 //! service throttles us, slow every send down, then probe back up. This is
 //! the AWS SDKs' adaptive retry mode: a token bucket whose fill rate follows
 //! CUBIC (the TCP congestion algorithm): on a throttle the rate drops to

@@ -174,7 +174,7 @@ const PAIRS: &[Pair] = &[
 pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
     if args.startup_only {
         let rows = crate::startup::run(root)?;
-        crate::startup::print(&rows);
+        let _ = crate::startup::print(&rows);
         return Ok(());
     }
     if !args.no_run {
@@ -186,12 +186,61 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> miette::Result<()> {
         cmd::run("bench", root, &mut c)?;
     }
     let estimates = read_estimates(&root.join("target/criterion"))?;
-    print_table(&estimates);
-    if !args.no_run {
+    let table = print_table(&estimates);
+    let startup = if args.no_run {
+        String::new()
+    } else {
         let rows = crate::startup::run(root)?;
-        crate::startup::print(&rows);
+        crate::startup::print(&rows)
+    };
+    let fleet = crate::fleet::report(root)?;
+    if args.filter.is_none() {
+        write_benchmarks(root, &table, &startup, &fleet)?;
     }
-    crate::fleet::report(root)?;
+    Ok(())
+}
+
+/// `docs/BENCHMARKS.md`: the last full run's tables, with the machine and
+/// toolchain they were measured on. Ratios, not absolute times, are the
+/// point: peers run in the same process, in the same minute.
+fn write_benchmarks(
+    root: &Path,
+    table: &str,
+    startup: &str,
+    fleet: &str,
+) -> Result<(), StepFailed> {
+    let probe = |cmd: &str, args: &[&str]| {
+        std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let doc = format!(
+        "# Benchmarks\n\n\
+Written by `cargo xtask bench` on {date}; {rustc}; {cpus} CPUs ({cpu}); {os}.\n\
+Every row runs strands and its peer (backon, recloser, failsafe, plain aws-config or a plain SDK\n\
+client) in the same run; read the ratios, not the absolute times, which move with the machine.\n\
+The goals are the project's own targets; a `NO` is a miss, kept in the table.\n\n\
+## Retry, breaker, clients and errors (criterion, mean)\n\n{table}\n\
+## Start to first identity\n\n{startup}\n\
+## Fleet simulation\n\n\
+Deterministic (virtual time, seeded), from `strands-retry/examples/fleet.rs`; the charts are in\n\
+`target/fleet/` after a run.\n\n```text\n{fleet}```\n",
+        date = probe("date", &["-u", "+%Y-%m-%d"]),
+        rustc = probe("rustc", &["--version"]),
+        cpus = std::thread::available_parallelism().map_or(0, usize::from),
+        cpu = probe(
+            "sh",
+            &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]
+        ),
+        os = probe("uname", &["-sr"]),
+    );
+    let path = root.join("docs/BENCHMARKS.md");
+    std::fs::write(&path, doc)
+        .map_err(|e| StepFailed::new("bench", format!("{}: {e}", path.display())))?;
+    println!("xtask: wrote {}", path.display());
     Ok(())
 }
 
@@ -243,9 +292,12 @@ fn fmt_ns(ns: f64) -> String {
     }
 }
 
-fn print_table(est: &BTreeMap<String, f64>) {
-    println!("\n| path | ours | peer | ratio | goal | met |");
-    println!("|---|---|---|---|---|---|");
+/// The ratio table in markdown (printed, and kept for `docs/BENCHMARKS.md`),
+/// then every measurement.
+fn print_table(est: &BTreeMap<String, f64>) -> String {
+    use std::fmt::Write as _;
+    let mut t =
+        String::from("| path | ours | peer | ratio | goal | met |\n|---|---|---|---|---|---|\n");
     for p in PAIRS {
         let ours = est.get(p.ours).copied();
         let peer = p.peer.and_then(|id| est.get(id).copied());
@@ -255,7 +307,7 @@ fn print_table(est: &BTreeMap<String, f64>) {
             Goal::Info => "—".to_owned(),
         };
         let Some(o) = ours else {
-            println!("| {} | not measured | | | {goal} | |", p.path);
+            let _ = writeln!(t, "| {} | not measured | | | {goal} | |", p.path);
             continue;
         };
         let ratio = peer.filter(|q| *q > 0.0).map(|q| o / q);
@@ -276,7 +328,8 @@ fn print_table(est: &BTreeMap<String, f64>) {
             }
             _ => "",
         };
-        println!(
+        let _ = writeln!(
+            t,
             "| {} | {} | {} | {} | {goal} | {met} |",
             p.path,
             fmt_ns(o),
@@ -284,10 +337,12 @@ fn print_table(est: &BTreeMap<String, f64>) {
             ratio.map(fmt_ratio).unwrap_or_default(),
         );
     }
-    println!("\nall measurements (mean):");
+    println!("\n{t}");
+    println!("all measurements (mean):");
     for (id, ns) in est {
         println!("  {id:<60} {}", fmt_ns(*ns));
     }
+    t
 }
 
 /// `0.27×`, or `1/2600×` for the tiny ratios of a cache against what it

@@ -49,6 +49,30 @@ pub(crate) fn run(step: &str, dir: &Path, cmd: &mut Command) -> Result<(), StepF
     }
 }
 
+/// [`run`], keeping what the command printed on stdout (it is echoed too).
+pub(crate) fn run_captured(
+    step: &str,
+    dir: &Path,
+    cmd: &mut Command,
+) -> Result<String, StepFailed> {
+    cmd.current_dir(dir).stderr(std::process::Stdio::inherit());
+    let line = render(cmd);
+    println!("xtask: $ {line}");
+    let out = cmd
+        .output()
+        .map_err(|e| StepFailed::new(step, format!("could not start `{line}`: {e}")))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(StepFailed::new(
+            step,
+            format!("`{line}` exited with {}", out.status),
+        ))
+    }
+}
+
 /// Whether `cmd` runs and exits 0 (used to probe for optional tools).
 pub(crate) fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdout(std::process::Stdio::null())

@@ -3,7 +3,7 @@
 //! only by the standard AWS environment. No AWS account, nothing beyond
 //! 127.0.0.1.
 //!
-//! - `quick_start`: the seed's usage (credentials, an assumed role, cached
+//! - `quick_start`: the Python module's usage (credentials, an assumed role, cached
 //!   clients, a retried call, a breaker, an error a person can act on, the
 //!   preflight report).
 //! - `lambda_provisioner`: the execution role, the zip, create then update

@@ -8,8 +8,9 @@ use crate::cmd::{self, StepFailed, cargo};
 use crate::plot;
 use std::path::Path;
 
-/// Run the simulation (it prints its tables), then draw its CSVs.
-pub(crate) fn report(root: &Path) -> Result<(), StepFailed> {
+/// Run the simulation (it prints its tables), then draw its CSVs; returns
+/// the tables as printed.
+pub(crate) fn report(root: &Path) -> Result<String, StepFailed> {
     let dir = root.join("target/fleet");
     let mut c = cargo();
     c.args([
@@ -23,7 +24,7 @@ pub(crate) fn report(root: &Path) -> Result<(), StepFailed> {
         "--",
     ])
     .arg(&dir);
-    cmd::run("fleet", root, &mut c)?;
+    let tables = cmd::run_captured("fleet", root, &mut c)?;
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read_to_string(&path)
@@ -84,7 +85,7 @@ pub(crate) fn report(root: &Path) -> Result<(), StepFailed> {
     )
     .map_err(|e| StepFailed::new("fleet", format!("{}: {e}", path.display())))?;
     println!("plot: {}", path.display());
-    Ok(())
+    Ok(tables)
 }
 
 /// One CSV line's fields; a field may be quoted (`"a, b"`).
@@ -146,9 +147,9 @@ mod tests {
 
     #[test]
     fn the_csv_reader_keeps_quoted_commas() {
-        let t = "second,\"no retry\",\"seed naive (5, Proportional 0.1)\"\n0,3,4\n1,5,6\n";
+        let t = "second,\"no retry\",\"Python module (5, Proportional 0.1)\"\n0,3,4\n1,5,6\n";
         let cols = parse_outage(t).unwrap();
-        assert_eq!(cols[1].0, "seed naive (5, Proportional 0.1)");
+        assert_eq!(cols[1].0, "Python module (5, Proportional 0.1)");
         assert_eq!(cols[0].1, [3, 5]);
         assert_eq!(cols[1].1, [4, 6]);
         let pts = parse_points("label,load,recovered_s\n2->10 s,0.097,11\n").unwrap();

@@ -13,8 +13,8 @@ mod demo;
 mod explain;
 mod fleet;
 mod install;
-mod rust_version;
 mod plot;
+mod rust_version;
 mod startup;
 mod tidy;
 

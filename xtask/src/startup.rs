@@ -3,7 +3,7 @@
 //! `GetCallerIdentity`, on environment keys and on a `credential_process`
 //! profile whose process takes 200 ms. Release build, one moto_server,
 //! runs alternated (a, b, a, b, ...) so drift hits both; medians compared.
-//! The goal (issue 13): at most 1.10× on each.
+//! The goal: at most 1.10× on each.
 
 use crate::cmd::{self, StepFailed, cargo};
 use std::path::Path;
@@ -116,15 +116,18 @@ pub(crate) fn run(root: &Path) -> Result<Vec<Startup>, StepFailed> {
     Ok(out)
 }
 
-pub(crate) fn print(rows: &[Startup]) {
-    println!(
-        "\nProcess start to first validated identity (release, median of {RUNS} alternated runs, one moto):\n"
+/// The table, in markdown (printed, and kept for `docs/BENCHMARKS.md`).
+pub(crate) fn print(rows: &[Startup]) -> String {
+    use std::fmt::Write as _;
+    let mut t = format!(
+        "Process start to first validated identity (release, median of {RUNS} alternated runs, one moto):\n\n"
     );
-    println!("| credentials | strands | aws-config + GetCallerIdentity | ratio | goal | met |");
-    println!("|---|---|---|---|---|---|");
+    t.push_str("| credentials | strands | aws-config + GetCallerIdentity | ratio | goal | met |\n");
+    t.push_str("|---|---|---|---|---|---|\n");
     for r in rows {
         let ratio = r.strands.as_secs_f64() / r.aws_config.as_secs_f64();
-        println!(
+        let _ = writeln!(
+            t,
             "| {} | {:.1} ms | {:.1} ms | {ratio:.3}× | ≤ 1.10× | {} |",
             r.scenario,
             r.strands.as_secs_f64() * 1e3,
@@ -132,4 +135,6 @@ pub(crate) fn print(rows: &[Startup]) {
             if ratio <= 1.10 { "yes" } else { "NO" }
         );
     }
+    println!("\n{t}");
+    t
 }

@@ -82,7 +82,7 @@ impl fmt::Debug for AwsClientManagerBuilder {
     }
 }
 
-/// The default `max_pool_connections` (the seed's).
+/// The default `max_pool_connections` (the Python module's).
 pub const DEFAULT_MAX_POOL_CONNECTIONS: usize = 50;
 
 impl AwsClientManagerBuilder {

@@ -1,13 +1,13 @@
-//! `AwsClientManager`: the seed's AWS client manager on aws-config.
+//! `AwsClientManager`: the Python module's AWS client manager on aws-config.
 //!
-//! Resolution order (the seed's): an assumed role if configured (sourced
+//! Resolution order (the Python module's): an assumed role if configured (sourced
 //! from what follows); else the explicit profile; else the standard chain
 //! (environment keys, the shared profile, web identity, the container
 //! endpoint, instance metadata). aws-config's default chain would let
 //! `AWS_ACCESS_KEY_ID` win over a named profile; a named profile here is the
 //! profile provider alone, so the profile wins, as in boto3. Without a named
 //! profile the default profile is read before the container and instance
-//! roles (as every AWS SDK does), not after as the seed's list reads: the
+//! roles (as every AWS SDK does), not after as the Python module's list reads: the
 //! other order makes every laptop wait for an instance-metadata timeout.
 //!
 //! `build()` checks locally, before any request: the profile exists, the

@@ -1,4 +1,4 @@
-//! The `#[with_retry]` attribute of strands-retry: the seed's decorator,
+//! The `#[with_retry]` attribute of strands-retry: the Python module's decorator,
 //! expanded at compile time into a call through a `RetryStrategy`.
 //!
 //! Arguments are checked here, so a typo or an impossible value is a

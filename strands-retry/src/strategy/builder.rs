@@ -64,7 +64,7 @@ impl Default for RetryStrategyBuilder {
 }
 
 impl RetryStrategyBuilder {
-    /// The seed's defaults (see [`RetryStrategy`]'s `# Default`).
+    /// The Python module's defaults (see [`RetryStrategy`]'s `# Default`).
     pub fn new() -> Self {
         Self {
             max_retries: 5,

@@ -128,7 +128,7 @@ impl Default for RetryStrategy {
 }
 
 impl RetryStrategy {
-    /// A builder with the seed's defaults.
+    /// A builder with the Python module's defaults.
     pub fn builder() -> RetryStrategyBuilder {
         RetryStrategyBuilder::new()
     }
