@@ -62,7 +62,7 @@ fn text(out: &Output) -> (String, String) {
 /// The quick start through a named profile whose `endpoint_url` is moto,
 /// as a user's `~/.aws/config` would name an emulator or a proxy.
 #[test]
-fn quick_start_runs_the_seeds_usage_through_a_profile() {
+fn quick_start_runs_the_python_modules_usage_through_a_profile() {
     let moto = MotoServer::builder().record(true).start().unwrap();
     let home = home("quick");
     std::fs::write(
@@ -205,5 +205,61 @@ async fn the_provisioner_creates_then_updates_against_moto() {
             .is_some_and(|p| p.contains("lambda.amazonaws.com")),
         "the trust policy names Lambda"
     );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The resilience example through a fault proxy in front of moto, as
+/// `cargo xtask demo` runs it: two throttled ListFunctions retried (the
+/// budget 500 → 490 → 495), three failing GetFunction opening the breaker,
+/// a fourth rejected without reaching the endpoint, the trial closing it.
+#[test]
+fn resilience_retries_a_throttle_and_trips_and_closes_a_breaker() {
+    use strands_testkit::{Canned, Fault, FaultProxy};
+    let moto = MotoServer::start().unwrap();
+    let proxy = FaultProxy::start(
+        moto.endpoint_url(),
+        vec![
+            Fault {
+                method: "GET".into(),
+                path: "/2015-03-31/functions".into(),
+                times: 2,
+                answer: Canned::lambda_throttle(1),
+            },
+            Fault {
+                method: "GET".into(),
+                path: "/2015-03-31/functions/agent-x".into(),
+                times: 3,
+                answer: Canned::lambda_unavailable(),
+            },
+        ],
+    )
+    .unwrap();
+    let home = home("resilience");
+    let out = clean(&example("resilience"), &home)
+        .env("AWS_ENDPOINT_URL", proxy.endpoint_url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET_ACCESS_KEY)
+        .env("STRANDS_FUNCTION_NAME", "agent-x")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for line in [
+        "retry 1 after a throttling error",
+        "retry 2 after a throttling error",
+        "after 2 retries; budget now 495 tokens",
+        "call 3: ServiceException",
+        "breaker Open",
+        "call 4: rejected without a call",
+        "breaker Closed",
+        "Suggested fixes",
+        "strands::retry::invalid_exponential_base",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}`:\n{stdout}");
+    }
+    // 2 throttles + 3 failures answered by the fault; the rejected call
+    // never reached it.
+    assert_eq!(proxy.answered(), 5);
     let _ = std::fs::remove_dir_all(&home);
 }

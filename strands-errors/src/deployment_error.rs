@@ -388,20 +388,18 @@ use crate::category::diagnostic_code;
 /// strands-retry).
 use strands_retry::DOCS_BASE;
 
-/// Every diagnostic code this crate can produce: one per category and one
-/// per row of the AWS code table. Each has a page in `docs/diagnostics`.
+/// Every diagnostic code this crate defines: one per category and one per
+/// row of the AWS code table, each with a page in `docs/diagnostics`. (An
+/// open breaker's `strands::network::circuit_open` is strands-retry's,
+/// reused here.)
 pub fn all_codes() -> Vec<String> {
     let mut out: Vec<String> = ErrorCategory::ALL
         .iter()
         .map(|c| diagnostic_code(*c, None))
         .collect();
     out.extend(crate::aws_codes::CODES.iter().map(|r| r.diagnostic_code()));
-    out.extend(OWN_CODES.iter().map(|c| (*c).to_owned()));
     out
 }
-
-/// Codes the handler gives outside the AWS table.
-const OWN_CODES: &[&str] = &["strands::network::circuit_open"];
 
 fn redact_context(mut c: ErrorContext) -> ErrorContext {
     let r = |v: &mut Option<String>| {

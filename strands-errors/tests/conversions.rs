@@ -40,16 +40,18 @@ fn a_breaker_rejection_and_an_inner_error_convert() {
     let inner: DeploymentError = first.unwrap_err().into();
     assert_eq!(inner.category(), ErrorCategory::Network);
     let rejected: Result<(), CircuitError<std::io::Error>> = b.call_blocking(|| Ok(()));
-    let open = rejected
-        .unwrap_err()
-        .into_deployment_error(ErrorContext::new().resource_id("fn-1"));
+    let rejection = rejected.unwrap_err();
+    let breaker_code = miette::Diagnostic::code(&rejection).unwrap().to_string();
+    let open = rejection.into_deployment_error(ErrorContext::new().resource_id("fn-1"));
     assert_eq!(open.category(), ErrorCategory::Network);
     assert_eq!(open.retry_kind(), RetryKind::Transient);
     assert!(
         open.retry_after()
             .is_some_and(|d| d > Duration::from_secs(25))
     );
-    assert!(open.code().ends_with("circuit_open"), "{}", open.code());
+    // One condition, one code: the breaker's and the converted error's.
+    assert_eq!(open.code(), breaker_code);
+    assert_eq!(open.code(), "strands::network::circuit_open");
 }
 
 /// A program decides by condition, not by code string: IAM's and Lambda's

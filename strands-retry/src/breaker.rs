@@ -134,7 +134,7 @@ impl<E: Error + 'static> Error for CircuitError<E> {
 impl<E: Error + 'static> miette::Diagnostic for CircuitError<E> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.is_open()
-            .then(|| Box::new("strands::retry::circuit_open") as Box<dyn fmt::Display>)
+            .then(|| Box::new(crate::error::CIRCUIT_OPEN) as Box<dyn fmt::Display>)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.is_open().then(|| {
@@ -146,7 +146,8 @@ impl<E: Error + 'static> miette::Diagnostic for CircuitError<E> {
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.is_open().then(|| {
-            Box::new(format!("{DOCS_BASE}strands--retry--circuit_open.md")) as Box<dyn fmt::Display>
+            Box::new(format!("{DOCS_BASE}strands--network--circuit_open.md"))
+                as Box<dyn fmt::Display>
         })
     }
 }

@@ -122,7 +122,14 @@ pub enum ConfigError {
     },
 }
 
-/// Every diagnostic code of this crate, for the explain-docs tidy check.
+/// An open breaker's code: one condition, one code, whichever crate
+/// reports it (strands-errors' conversion of a `CircuitError` and of the
+/// SDK path's rejection gives this same code, under the network category).
+pub(crate) const CIRCUIT_OPEN: &str = "strands::network::circuit_open";
+
+/// Every diagnostic code this crate defines (each has a page in
+/// `docs/diagnostics`). The same in every strands crate: the codes its own
+/// errors carry, none defined twice across the workspace.
 pub const CODES: &[&str] = &[
     "strands::retry::base_delay_exceeds_max",
     "strands::retry::invalid_exponential_base",
@@ -132,7 +139,7 @@ pub const CODES: &[&str] = &[
     "strands::retry::invalid_recovery_jitter",
     "strands::retry::max_recovery_below_recovery",
     "strands::retry::invalid_random_sample",
-    "strands::retry::circuit_open",
+    CIRCUIT_OPEN,
 ];
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ fn an_open_rejection_is_a_transient_error_with_a_hint() {
     assert_eq!(e.retry_kind(), RetryKind::Transient);
     assert_eq!(e.retry_after(), Some(RECOVERY));
     let code = miette::Diagnostic::code(&e).unwrap().to_string();
-    assert_eq!(code, "strands::retry::circuit_open");
+    assert_eq!(code, "strands::network::circuit_open");
 }
 
 /// The owned permit (for SDK interceptors) follows the same state machine

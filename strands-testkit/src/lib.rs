@@ -13,10 +13,12 @@
 
 mod faults;
 mod moto;
+mod proxy;
 mod reset;
 
 pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
 pub use moto::{HarnessError, MotoBuilder, MotoServer, moto_server_path};
+pub use proxy::{Canned, Fault, FaultProxy};
 pub use reset::ResetListener;
 /// wiremock, re-exported so tests mount their own responses with one import.
 pub use ureq;

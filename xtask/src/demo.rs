@@ -8,6 +8,11 @@
 //!   preflight report).
 //! - `lambda_provisioner`: the execution role, the zip, create then update
 //!   the function, inside a retry strategy and a breaker.
+//! - `resilience`: through a fault proxy in front of moto that answers a
+//!   few calls as a throttled and a failing Lambda do on the wire: the
+//!   throttled call retried with its backoff and the budget's tokens, the
+//!   breaker opening, rejecting without a call and closing after its
+//!   trial, and errors with their fixes.
 //!
 //! The examples live in `strands-deploy-utils/examples/`, where a crate
 //! user finds them; this file only starts the emulator and runs them. To
@@ -18,12 +23,17 @@
 use crate::cmd::StepFailed;
 use crate::install;
 use std::path::Path;
-use strands_testkit::{MOTO_ACCOUNT_ID, MotoServer, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
+use strands_testkit::{
+    Canned, Fault, FaultProxy, MOTO_ACCOUNT_ID, MotoServer, TEST_ACCESS_KEY_ID,
+    TEST_SECRET_ACCESS_KEY,
+};
 
 /// The examples `cargo xtask demo` runs, in order, with the features each
-/// needs.
-const EXAMPLES: [&str; 2] = ["quick_start", "lambda_provisioner"];
+/// needs; the last runs through the fault proxy.
+const EXAMPLES: [&str; 3] = ["quick_start", "lambda_provisioner", "resilience"];
 const FEATURES: &str = "s3,iam";
+/// The function the provisioner creates and the resilience example reads.
+const FUNCTION: &str = "strands-agent";
 
 pub(crate) fn run(root: &Path) -> miette::Result<()> {
     let bin = install::ensure_moto(root)?;
@@ -32,20 +42,48 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
         .start()
         .map_err(|e| StepFailed::new("demo", format!("moto_server did not start: {e}")))?;
     println!("[moto] moto_server up at {}", moto.endpoint_url());
+    // Lambda pushing back, as it looks on the wire: the first two
+    // ListFunctions throttled (429, Retry-After: 1), the first three
+    // GetFunction of the function unavailable (503); everything else goes
+    // to moto unchanged.
+    let proxy = FaultProxy::start(
+        moto.endpoint_url(),
+        vec![
+            Fault {
+                method: "GET".into(),
+                path: "/2015-03-31/functions".into(),
+                times: 2,
+                answer: Canned::lambda_throttle(1),
+            },
+            Fault {
+                method: "GET".into(),
+                path: format!("/2015-03-31/functions/{FUNCTION}"),
+                times: 3,
+                answer: Canned::lambda_unavailable(),
+            },
+        ],
+    )
+    .map_err(|e| StepFailed::new("demo", format!("the fault proxy did not start: {e}")))?;
+    println!(
+        "[fault] a throttling and failing Lambda at {}, in front of moto",
+        proxy.endpoint_url()
+    );
     let home = root.join("target/demo-home");
     std::fs::create_dir_all(&home)
         .map_err(|e| StepFailed::new("demo", format!("{}: {e}", home.display())))?;
+    println!(
+        "[demo] building the examples (cargo's progress below; the first build takes a few minutes)"
+    );
     for name in EXAMPLES {
+        println!("\n[demo] ===== example {name} =====");
+        let endpoint = if name == "resilience" {
+            proxy.endpoint_url()
+        } else {
+            moto.endpoint_url().to_owned()
+        };
         let mut cargo = crate::cmd::cargo();
         cargo
-            .args([
-                "run",
-                "-q",
-                "-p",
-                "strands-deploy-utils",
-                "--features",
-                FEATURES,
-            ])
+            .args(["run", "-p", "strands-deploy-utils", "--features", FEATURES])
             .args(["--example", name])
             // Only what the demo sets: an empty home, moto's endpoint and
             // its test keys, never the caller's profile or instance role.
@@ -55,7 +93,8 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", moto.endpoint_url())
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("STRANDS_FUNCTION_NAME", FUNCTION)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET_ACCESS_KEY)
@@ -65,7 +104,13 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
             );
         crate::cmd::run("demo", root, &mut cargo)?;
     }
+    println!(
+        "\n[fault] answered {} requests itself, forwarded {} to moto",
+        proxy.answered(),
+        proxy.forwarded()
+    );
+    drop(proxy);
     drop(moto);
-    println!("\n[moto] moto_server stopped");
+    println!("[moto] moto_server stopped");
     Ok(())
 }

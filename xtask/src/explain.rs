@@ -93,6 +93,6 @@ mod tests {
             ["strands::network", "strands::permission"]
         );
         let root = crate::workspace_root();
-        assert!(known_codes(&root).contains(&"strands::retry::circuit_open".to_owned()));
+        assert!(known_codes(&root).contains(&"strands::network::circuit_open".to_owned()));
     }
 }

@@ -40,7 +40,7 @@ enum Task {
     InstallMoto,
     /// Print the explanation of a diagnostic code (like `rustc --explain`).
     Explain {
-        /// e.g. strands::retry::circuit_open
+        /// e.g. strands::network::circuit_open
         code: String,
     },
 }
