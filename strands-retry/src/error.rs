@@ -17,18 +17,11 @@ pub const DOCS_BASE: &str = concat!(
 
 /// A [`RetryStrategy`](crate::RetryStrategy) or
 /// [`CircuitBreaker`](crate::CircuitBreaker) configuration that cannot work.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// `base_delay` is larger than `max_delay`.
     #[error("base_delay ({base:?}) is larger than max_delay ({max:?})")]
-    #[diagnostic(
-        code(strands::retry::base_delay_exceeds_max),
-        help(
-            "lower base_delay or raise max_delay: every delay is capped at max_delay, so a larger base could never be used"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--base_delay_exceeds_max")
-    )]
     BaseDelayExceedsMax {
         /// base_delay as given.
         base: std::time::Duration,
@@ -37,70 +30,30 @@ pub enum ConfigError {
     },
     /// `exponential_base` is NaN, infinite or below 1.0.
     #[error("invalid exponential_base: {value}")]
-    #[diagnostic(
-        code(strands::retry::invalid_exponential_base),
-        help(
-            "exponential_base must be a finite number of at least 1.0 (1.0 is a constant delay, 2.0 doubles it each retry)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_exponential_base")
-    )]
     InvalidExponentialBase {
         /// The value given.
         value: f64,
     },
     /// `Jitter::Proportional(f)` with `f` outside `[0, 1]`.
     #[error("invalid proportional jitter: {value}")]
-    #[diagnostic(
-        code(strands::retry::invalid_jitter),
-        help(
-            "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the Python module's formula is 0.1)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_jitter")
-    )]
     InvalidJitter {
         /// The value given.
         value: f64,
     },
     /// A circuit breaker's `failure_threshold` of 0.
     #[error("invalid failure_threshold: 0")]
-    #[diagnostic(
-        code(strands::retry::invalid_failure_threshold),
-        help(
-            "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the Python module uses 5)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_failure_threshold")
-    )]
     InvalidFailureThreshold,
     /// A circuit breaker's `half_open_max_calls` of 0.
     #[error("invalid half_open_max_calls: 0")]
-    #[diagnostic(
-        code(strands::retry::invalid_half_open_calls),
-        help(
-            "half_open_max_calls is how many trial calls may test a recovering service: use 1 or more (1 is the default)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_half_open_calls")
-    )]
     InvalidHalfOpenCalls,
     /// A circuit breaker's `recovery_jitter` outside `[0, 1]`.
     #[error("invalid recovery_jitter: {value}")]
-    #[diagnostic(
-        code(strands::retry::invalid_recovery_jitter),
-        help("recovery_jitter is a fraction of recovery_timeout between 0.0 and 1.0"),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_recovery_jitter")
-    )]
     InvalidRecoveryJitter {
         /// The value given.
         value: f64,
     },
     /// A breaker's `max_recovery_timeout` below its `recovery_timeout`.
     #[error("max_recovery_timeout ({max:?}) is below recovery_timeout ({recovery:?})")]
-    #[diagnostic(
-        code(strands::retry::max_recovery_below_recovery),
-        help(
-            "the open period starts at recovery_timeout and doubles after each failed trial up to max_recovery_timeout: give a max at least as long as the start"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--max_recovery_below_recovery")
-    )]
     MaxRecoveryBelowRecovery {
         /// recovery_timeout as given.
         recovery: std::time::Duration,
@@ -109,17 +62,68 @@ pub enum ConfigError {
     },
     /// `RandomSource::fixed(u)` with `u` outside `[0, 1]`.
     #[error("invalid fixed random sample: {value}")]
-    #[diagnostic(
-        code(strands::retry::invalid_random_sample),
-        help(
-            "RandomSource::fixed takes a sample between 0.0 and 1.0 (1.0 is the spec's \"random factor of 1\": Full jitter then sleeps the whole capped delay)"
-        ),
-        url("{}{}.md", DOCS_BASE, "strands--retry--invalid_random_sample")
-    )]
     InvalidRandomSample {
         /// The value given.
         value: f64,
     },
+}
+
+impl ConfigError {
+    /// The one place each variant's diagnostic code and help are written:
+    /// the code is `strands::retry::` and the name here, and the page's URL
+    /// is made from the code ([`DOCS_BASE`]); [`CODES`] lists them (a test
+    /// checks every variant's code is there).
+    fn row(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BaseDelayExceedsMax { .. } => (
+                "base_delay_exceeds_max",
+                "lower base_delay or raise max_delay: every delay is capped at max_delay, so a larger base could never be used",
+            ),
+            Self::InvalidExponentialBase { .. } => (
+                "invalid_exponential_base",
+                "exponential_base must be a finite number of at least 1.0 (1.0 is a constant delay, 2.0 doubles it each retry)",
+            ),
+            Self::InvalidJitter { .. } => (
+                "invalid_jitter",
+                "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the Python module's formula is 0.1)",
+            ),
+            Self::InvalidFailureThreshold { .. } => (
+                "invalid_failure_threshold",
+                "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the Python module uses 5)",
+            ),
+            Self::InvalidHalfOpenCalls { .. } => (
+                "invalid_half_open_calls",
+                "half_open_max_calls is how many trial calls may test a recovering service: use 1 or more (1 is the default)",
+            ),
+            Self::InvalidRecoveryJitter { .. } => (
+                "invalid_recovery_jitter",
+                "recovery_jitter is a fraction of recovery_timeout between 0.0 and 1.0",
+            ),
+            Self::MaxRecoveryBelowRecovery { .. } => (
+                "max_recovery_below_recovery",
+                "the open period starts at recovery_timeout and doubles after each failed trial up to max_recovery_timeout: give a max at least as long as the start",
+            ),
+            Self::InvalidRandomSample { .. } => (
+                "invalid_random_sample",
+                "RandomSource::fixed takes a sample between 0.0 and 1.0 (1.0 is the spec's \"random factor of 1\": Full jitter then sleeps the whole capped delay)",
+            ),
+        }
+    }
+}
+
+impl Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(format!("strands::retry::{}", self.row().0)))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.row().1))
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(format!(
+            "{DOCS_BASE}strands--retry--{}.md",
+            self.row().0
+        )))
+    }
 }
 
 /// An open breaker's code: one condition, one code, whichever crate
