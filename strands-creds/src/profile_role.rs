@@ -155,6 +155,14 @@ pub(crate) fn plan(
         let Some(role_arn) = p.get("role_arn") else {
             break Source::Profile(name.clone());
         };
+        // A web identity profile (GitHub Actions OIDC, EKS IRSA) holds its
+        // own source, the token file: as the source of a role it is
+        // resolved by aws-config (AssumeRoleWithWebIdentity), and strands
+        // assumes the roles above it. The third way a role profile gets
+        // its source, beside source_profile and credential_source.
+        if p.get("web_identity_token_file").is_some() {
+            break Source::Profile(name.clone());
+        }
         hops.push(read_hop(&name, role_arn, p)?);
         match (p.get("source_profile"), p.get("credential_source")) {
             (Some(_), Some(_)) => {
@@ -167,8 +175,8 @@ pub(crate) fn plan(
             (None, None) => {
                 return Err(invalid(
                     &name,
-                    "it has role_arn but neither source_profile nor credential_source".into(),
-                    "Add `source_profile = <a profile with credentials>` or `credential_source = Environment`",
+                    "it has role_arn but none of source_profile, credential_source or web_identity_token_file".into(),
+                    "Add `source_profile = <a profile with credentials>`, `credential_source = Environment` or `web_identity_token_file = <path>`",
                 ));
             }
             (None, Some(cs)) => break credential_source(&name, cs)?,

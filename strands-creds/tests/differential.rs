@@ -184,6 +184,24 @@ fn scenarios() -> Vec<Scenario> {
             Some("proc"),
             Expect::Same,
         ),
+        s(
+            "web identity from a profile (web_identity_token_file)",
+            "[profile ci]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/ci-oidc\nweb_identity_token_file = {cfg}/token\n",
+            "",
+            &[],
+            Some("ci"),
+            Expect::Same,
+        ),
+        Scenario {
+            name: "a web identity profile as the source of a role (CI's cross-account deploy role)",
+            config: "[profile ci]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/ci-oidc\nweb_identity_token_file = {cfg}/token\n\n[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/cross-deploy\nsource_profile = ci\n",
+            credentials: "",
+            env: &[],
+            profile: Some("deploy"),
+            mfa: None,
+            expect: Expect::Same,
+            assume_role_params: &["cross-deploy"],
+        },
         Scenario {
             name: "mfa_serial (the same code given to both)",
             config: "[profile mfa]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/mfa\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
@@ -321,7 +339,17 @@ fn setup(dir: &Path, sc: &Scenario) -> Vec<(String, String)> {
     let home = dir.join("home");
     std::fs::create_dir_all(&cfg).unwrap();
     std::fs::create_dir_all(home.join(".aws")).unwrap();
-    std::fs::write(cfg.join("config"), sc.config).unwrap();
+    // A web identity token, as GitHub Actions' OIDC step writes one.
+    std::fs::write(
+        cfg.join("token"),
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOnN0cmFuZHMifQ.c2ln",
+    )
+    .unwrap();
+    std::fs::write(
+        cfg.join("config"),
+        sc.config.replace("{cfg}", &cfg.display().to_string()),
+    )
+    .unwrap();
     std::fs::write(cfg.join("credentials"), sc.credentials).unwrap();
     // A decoy: a tool that ignores AWS_CONFIG_FILE finds this key.
     std::fs::write(
