@@ -135,14 +135,19 @@ impl CredentialsCache {
                 None => return Err(e),
                 Some(p) => {
                     let cause = chain_text(&e);
-                    return Err(e.or_named(
+                    let named = if sso_not_logged_in(&cause) {
+                        CredsError::SsoLoginRequired {
+                            profile: p.name.clone(),
+                            cause,
+                        }
+                    } else {
                         CredsError::ProfileCredentials {
                             profile: p.name.clone(),
                             cause,
                             missing: p.missing.clone(),
                         }
-                        .into(),
-                    ));
+                    };
+                    return Err(e.or_named(named.into()));
                 }
             },
             Err(_) => {
@@ -163,6 +168,16 @@ impl CredentialsCache {
         *self.inner.current.write().await = Some(c.clone());
         Ok(c)
     }
+}
+
+/// Whether aws-config's SSO provider failed for want of a logged-in
+/// session: no cached token (`failed to load the cached SSO token`, the
+/// cache file missing) or an expired one it could not refresh. Read from
+/// its words: aws-config exposes no error kind for it.
+fn sso_not_logged_in(cause: &str) -> bool {
+    let c = cause.to_ascii_lowercase();
+    c.contains("cached sso token")
+        || (c.contains("sso") && (c.contains("expired") || c.contains("sso/cache")))
 }
 
 /// The Display of an error and its sources, each said once.

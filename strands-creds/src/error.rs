@@ -20,6 +20,7 @@ pub const CODES: &[&str] = &[
     "strands::credential::mfa_token_unavailable",
     "strands::validation::invalid_refresh_ahead",
     "strands::credential::profile_credentials",
+    "strands::credential::sso_login_required",
 ];
 
 #[derive(Debug)]
@@ -76,6 +77,12 @@ pub(crate) enum CredsError {
     MfaTokenUnavailable {
         role_arn: String,
         cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// An SSO profile whose cached token is missing or expired: the one
+    /// thing to do is log in again.
+    SsoLoginRequired {
+        profile: String,
+        cause: String,
     },
 }
 
@@ -217,6 +224,14 @@ impl From<CredsError> for DeploymentError {
                     format!("Check them by hand: `aws sts get-caller-identity --profile {profile}`"),
                 ])
             }
+            E::SsoLoginRequired { profile, cause } => DeploymentError::credential(format!(
+                "Profile `{profile}` uses AWS IAM Identity Center (SSO), and its session is not logged in or has expired: {cause}"
+            ))
+            .with_code("sso_login_required")
+            .with_suggestions([
+                format!("Log in: `aws sso login --profile {profile}`, then run this again"),
+                format!("Check it: `aws sts get-caller-identity --profile {profile}`"),
+            ]),
             E::MfaTokenUnavailable { role_arn, cause } => {
                 // The source's own words say why (a profile's source names
                 // the profile and the serial): they lead the message.

@@ -19,7 +19,10 @@ fn bad_profiles_are_named_bounded_and_redacted() {
         "[profile hung]\nregion = us-east-1\ncredential_process = sleep 600\n\n\
          [profile garbage]\nregion = us-east-1\ncredential_process = echo not-json\n\n\
          [profile leaky]\nregion = us-east-1\ncredential_process = sh -c 'echo aws_secret_access_key={SECRET} >&2; exit 3'\n\n\
-         [profile empty]\nregion = us-east-1\n\n"
+         [profile empty]\nregion = us-east-1\n\n\
+         [profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Deploy\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
+         [profile legacy-sso]\nregion = us-east-1\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Deploy\n\n"
     );
     // Many profiles: the unknown-profile message shows the nearest few.
     for i in 0..2000 {
@@ -98,6 +101,27 @@ async fn child_bad_profiles() {
         println!("{}", e.to_user_message());
     }
 
+    // SSO not logged in (no cached token, with sso_session and with the
+    // legacy keys): the one thing to do, `aws sso login --profile X`,
+    // before any request.
+    for profile in ["corp", "legacy-sso"] {
+        let m = builder(profile).build().await.unwrap();
+        let e = m.validate_credentials().await.unwrap_err();
+        assert_eq!(
+            e.code(),
+            "strands::credential::sso_login_required",
+            "{profile}: {e:?}"
+        );
+        let login = format!("aws sso login --profile {profile}");
+        assert!(
+            e.suggestions().iter().any(|s| s.contains(&login)),
+            "{:?}",
+            e.suggestions()
+        );
+        assert!(!e.suggestions().iter().any(|s| s.contains("aws configure")));
+        println!("{}", e.to_user_message());
+    }
+
     // A profile with nothing in it: named, and what it lacks.
     let m = builder("empty").build().await.unwrap();
     let e = m.validate_credentials().await.unwrap_err();
@@ -108,10 +132,10 @@ async fn child_bad_profiles() {
         e.message()
     );
 
-    // An unknown profile among 2004: a count and the nearest few.
+    // An unknown profile among 2006: a count and the nearest few.
     let e = builder("generated-77x").build().await.unwrap_err();
     assert_eq!(e.code(), "strands::configuration::unknown_profile");
-    assert!(e.message().contains("2004 found"), "{}", e.message());
+    assert!(e.message().contains("2006 found"), "{}", e.message());
     assert!(e.message().contains("generated-77"), "{}", e.message());
     assert!(e.message().len() < 2000, "{}", e.message().len());
 
