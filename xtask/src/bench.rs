@@ -237,6 +237,8 @@ Deterministic (virtual time, seeded), from `strands-retry/examples/fleet.rs`; th
         ),
         os = probe("uname", &["-sr"]),
     );
+    // Paths relative to the workspace: the file is read in the repository.
+    let doc = doc.replace(&format!("{}/", root.display()), "");
     let path = root.join("docs/BENCHMARKS.md");
     std::fs::write(&path, doc)
         .map_err(|e| StepFailed::new("bench", format!("{}: {e}", path.display())))?;
