@@ -1,6 +1,6 @@
 //! The role to assume, checked locally, and where its MFA codes come from.
 //!
-//! aws-config's `AssumeRoleProvider` has no MFA (aws-sdk-rust issue 527), so
+//! aws-config's `AssumeRoleProvider` has no MFA (awslabs/aws-sdk-rust#527), so
 //! strands calls STS AssumeRole itself (see `role_provider.rs`) and asks an
 //! [`MfaTokenSource`] for a fresh code each time the session is renewed.
 
