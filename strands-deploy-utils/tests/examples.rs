@@ -214,26 +214,9 @@ async fn the_provisioner_creates_then_updates_against_moto() {
 /// a fourth rejected without reaching the endpoint, the trial closing it.
 #[test]
 fn resilience_retries_a_throttle_and_trips_and_closes_a_breaker() {
-    use strands_testkit::{Canned, Fault, FaultProxy};
+    use strands_testkit::{FaultProxy, lambda_pushback};
     let moto = MotoServer::start().unwrap();
-    let proxy = FaultProxy::start(
-        moto.endpoint_url(),
-        vec![
-            Fault {
-                method: "GET".into(),
-                path: "/2015-03-31/functions".into(),
-                times: 2,
-                answer: Canned::lambda_throttle(1),
-            },
-            Fault {
-                method: "GET".into(),
-                path: "/2015-03-31/functions/agent-x".into(),
-                times: 3,
-                answer: Canned::lambda_unavailable(),
-            },
-        ],
-    )
-    .unwrap();
+    let proxy = FaultProxy::start(moto.endpoint_url(), lambda_pushback("agent-x")).unwrap();
     let home = home("resilience");
     let out = clean(&example("resilience"), &home)
         .env("AWS_ENDPOINT_URL", proxy.endpoint_url())

@@ -18,7 +18,7 @@ mod reset;
 
 pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
 pub use moto::{HarnessError, MotoBuilder, MotoServer, moto_server_path};
-pub use proxy::{Canned, Fault, FaultProxy};
+pub use proxy::{Canned, Fault, FaultProxy, lambda_pushback};
 pub use reset::ResetListener;
 /// wiremock, re-exported so tests mount their own responses with one import.
 pub use ureq;

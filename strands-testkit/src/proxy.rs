@@ -54,6 +54,26 @@ impl Canned {
     }
 }
 
+/// Lambda pushing back on `function`, as the demo and its test show it:
+/// the first two ListFunctions throttled (429, `Retry-After: 1`), the first
+/// three GetFunction of `function` unavailable (503).
+pub fn lambda_pushback(function: &str) -> Vec<Fault> {
+    vec![
+        Fault {
+            method: "GET".into(),
+            path: "/2015-03-31/functions".into(),
+            times: 2,
+            answer: Canned::lambda_throttle(1),
+        },
+        Fault {
+            method: "GET".into(),
+            path: format!("/2015-03-31/functions/{function}"),
+            times: 3,
+            answer: Canned::lambda_unavailable(),
+        },
+    ]
+}
+
 /// Which requests get a canned answer: the first `times` whose method and
 /// path (query and trailing `/` left out) are these.
 #[derive(Debug, Clone)]

@@ -24,8 +24,8 @@ use crate::cmd::StepFailed;
 use crate::install;
 use std::path::Path;
 use strands_testkit::{
-    Canned, Fault, FaultProxy, MOTO_ACCOUNT_ID, MotoServer, TEST_ACCESS_KEY_ID,
-    TEST_SECRET_ACCESS_KEY,
+    FaultProxy, MOTO_ACCOUNT_ID, MotoServer, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY,
+    lambda_pushback,
 };
 
 /// The examples `cargo xtask demo` runs, in order, with the features each
@@ -46,24 +46,8 @@ pub(crate) fn run(root: &Path) -> miette::Result<()> {
     // ListFunctions throttled (429, Retry-After: 1), the first three
     // GetFunction of the function unavailable (503); everything else goes
     // to moto unchanged.
-    let proxy = FaultProxy::start(
-        moto.endpoint_url(),
-        vec![
-            Fault {
-                method: "GET".into(),
-                path: "/2015-03-31/functions".into(),
-                times: 2,
-                answer: Canned::lambda_throttle(1),
-            },
-            Fault {
-                method: "GET".into(),
-                path: format!("/2015-03-31/functions/{FUNCTION}"),
-                times: 3,
-                answer: Canned::lambda_unavailable(),
-            },
-        ],
-    )
-    .map_err(|e| StepFailed::new("demo", format!("the fault proxy did not start: {e}")))?;
+    let proxy = FaultProxy::start(moto.endpoint_url(), lambda_pushback(FUNCTION))
+        .map_err(|e| StepFailed::new("demo", format!("the fault proxy did not start: {e}")))?;
     println!(
         "[fault] a throttling and failing Lambda at {}, in front of moto",
         proxy.endpoint_url()
