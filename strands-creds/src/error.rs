@@ -323,6 +323,11 @@ mod tests {
                 missing: None,
             }
             .into(),
+            CredsError::SsoLoginRequired {
+                profile: "p".into(),
+                cause: "failed to load the cached SSO token".into(),
+            }
+            .into(),
         ];
         assert_eq!(all.len(), CODES.len());
         for e in all {
