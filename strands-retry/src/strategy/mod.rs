@@ -163,14 +163,6 @@ impl RetryStrategy {
     pub fn rate_limiter(&self) -> Option<&AdaptiveRateLimiter> {
         self.inner.rate_limiter.as_ref()
     }
-    /// Whether a [`notify`](RetryStrategyBuilder::notify) hook is set.
-    pub fn has_notify(&self) -> bool {
-        self.inner.notify.is_some()
-    }
-    /// Where jitter draws its samples.
-    pub fn random_source(&self) -> &RandomSource {
-        &self.inner.random
-    }
 
     /// Retries after the first attempt.
     pub fn max_retries(&self) -> u32 {
