@@ -152,16 +152,11 @@ impl CredentialsCache {
             },
             Err(_) => {
                 return Err(CredentialsError::provider_timed_out(timeout).or_named(
-                    DeploymentError::credential(format!(
-                        "The credential source ({}) did not answer within {:.1} s",
-                        self.inner.describe,
-                        timeout.as_secs_f64()
-                    ))
-                    .with_code("credentials_timeout")
-                    .with_suggestions([
-                        "If it runs a credential_process, run that command by hand: it must print JSON and exit",
-                        "For SSO: run `aws sso login` with the same profile; for a container or instance role, check its endpoint",
-                    ]),
+                    CredsError::CredentialsTimeout {
+                        source_name: self.inner.describe.clone(),
+                        timeout,
+                    }
+                    .into(),
                 ));
             }
         };

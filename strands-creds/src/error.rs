@@ -1,262 +1,251 @@
-//! What strands-creds can refuse before any request, as values. Each
-//! variant becomes a [`DeploymentError`] with a stable code under its
-//! category (`strands::configuration::unknown_profile`) and help that says
-//! what to do; [`CODES`] lists them for `cargo xtask explain`.
+//! What strands-creds can refuse or report itself, as values. Each
+//! variant's message is its `Display`; its code (`strands::<category>::<name>`)
+//! and its advice come from [`ROWS`], the one table, and are made into a
+//! [`DeploymentError`] by the one conversion, `From`.
 
-use strands_errors::DeploymentError;
+use strands_errors::{DeploymentError, ErrorCategory};
 
-/// Every diagnostic code strands-creds produces itself.
-pub const CODES: &[&str] = &[
-    "strands::configuration::unknown_profile",
-    "strands::configuration::invalid_profile",
-    "strands::configuration::invalid_region",
-    "strands::configuration::invalid_endpoint_url",
-    "strands::configuration::no_role_configured",
-    "strands::validation::invalid_role_arn",
-    "strands::validation::invalid_session_name",
-    "strands::validation::invalid_duration",
-    "strands::validation::invalid_external_id",
-    "strands::validation::invalid_mfa_serial",
-    "strands::credential::mfa_token_unavailable",
-    "strands::validation::invalid_refresh_ahead",
-    "strands::credential::profile_credentials",
-    "strands::credential::sso_login_required",
-];
-
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum CredsError {
+    #[error("AWS profile `{profile}` not found; profiles found: {}; files read: {}", nearest(profile, found), files.join(", "))]
     UnknownProfile {
         profile: String,
         found: Vec<String>,
         files: Vec<String>,
     },
+    /// The AWS config files could not be parsed.
+    #[error("The AWS config files could not be read: {cause}")]
+    UnreadableConfigFiles { files: Vec<String>, cause: String },
+    #[error("Region `{region}` {}{}", if *malformed { "is not a region name (expected like us-east-1)" } else { "is not a known region" }, suggestion.as_deref().map(|s| format!("; did you mean {s}?")).unwrap_or_default())]
     InvalidRegion {
         region: String,
         suggestion: Option<String>,
         malformed: bool,
     },
-    InvalidEndpointUrl {
-        url: String,
-        why: &'static str,
-    },
+    #[error("No AWS region configured")]
+    NoRegion,
+    #[error("Endpoint URL `{}` {why}", crate::text::without_password(url))]
+    InvalidEndpointUrl { url: String, why: &'static str },
+    #[error("assume_role() was called but the manager has no role configured")]
     NoRoleConfigured,
     /// A profile strands cannot use as written (a role chain's loop, a
     /// missing source, a bad value), found before any request.
+    #[error("AWS profile `{profile}` cannot be used: {why}")]
     InvalidProfile {
         profile: String,
         why: String,
         help: String,
     },
-    InvalidRoleArn {
-        arn: String,
-        why: String,
-    },
-    InvalidSessionName {
-        name: String,
-    },
-    InvalidDuration {
-        seconds: i64,
-    },
-    InvalidExternalId {
-        len: usize,
-    },
-    InvalidMfaSerial {
-        serial: String,
-    },
+    #[error("Role ARN `{arn}` is not valid: {why}")]
+    InvalidRoleArn { arn: String, why: String },
+    #[error(
+        "Role session name `{name}` is not valid: it must be 2 to 64 characters of letters, digits and +=,.@_-"
+    )]
+    InvalidSessionName { name: String },
+    #[error("Role session duration {seconds} s is out of range: STS accepts 900 to 43200 seconds")]
+    InvalidDuration { seconds: i64 },
+    #[error(
+        "External ID is not valid ({len} characters): it must be 2 to 1224 characters of letters, digits and +=,.@:/_-"
+    )]
+    InvalidExternalId { len: usize },
+    #[error(
+        "MFA serial `{serial}` is not valid: expected an ARN like arn:aws:iam::123456789012:mfa/NAME or a hardware serial like GAHT12345678"
+    )]
+    InvalidMfaSerial { serial: String },
     /// Renewing this long before expiry would renew on every request.
+    #[error("refresh_ahead of {} s is not shorter than the {duration_seconds} s session: every request would assume the role again", ahead.as_secs())]
     InvalidRefreshAhead {
         ahead: std::time::Duration,
         duration_seconds: i64,
     },
     /// The named profile's credentials could not be loaded.
+    #[error("No credentials from profile `{profile}`{}: {cause}", missing.as_ref().map(|m| format!(" ({m})")).unwrap_or_default())]
     ProfileCredentials {
         profile: String,
         cause: String,
         missing: Option<String>,
     },
+    /// The source's own words say why (a profile's source names the
+    /// profile and the serial): they lead the message.
+    #[error("Assuming {role_arn} needs an MFA code and none was available{}", cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default())]
     MfaTokenUnavailable {
         role_arn: String,
         cause: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// An SSO profile whose cached token is missing or expired: the one
     /// thing to do is log in again.
-    SsoLoginRequired {
-        profile: String,
-        cause: String,
+    #[error(
+        "Profile `{profile}` uses AWS IAM Identity Center (SSO), and its session is not logged in or has expired: {cause}"
+    )]
+    SsoLoginRequired { profile: String, cause: String },
+    /// A credential source that did not answer within the manager's
+    /// `credentials_timeout`.
+    #[error("The credential source ({source_name}) did not answer within {:.1} s", timeout.as_secs_f64())]
+    CredentialsTimeout {
+        source_name: String,
+        timeout: std::time::Duration,
     },
+    /// STS answered AssumeRole without the credentials it must carry.
+    #[error("STS AssumeRole answered without credentials")]
+    IncompleteStsAnswer,
+    /// The SDK configuration has no credentials provider at all.
+    #[error("No credentials provider configured")]
+    NoCredentialsProvider,
 }
 
+/// The nearest few profiles by edit distance, and a count: a file with
+/// 20 000 profiles must not make a 229 KB message.
+fn nearest(profile: &str, found: &[String]) -> String {
+    if found.is_empty() {
+        return "none".to_owned();
+    }
+    if found.len() <= 5 {
+        return found.join(", ");
+    }
+    let probe: String = profile.chars().take(64).collect();
+    let mut near: Vec<&String> = found.iter().collect();
+    near.sort_by_key(|f| {
+        let f: String = f.chars().take(64).collect();
+        crate::text::edit_distance(&probe, &f)
+    });
+    let shown: Vec<&str> = near.iter().take(5).map(|s| s.as_str()).collect();
+    format!("{} found, the nearest: {}", found.len(), shown.join(", "))
+}
+
+/// One row of the table: a condition's name (the code's last segment), its
+/// category (the code's middle one) and what to do, most likely fix first.
+/// Advice is a template: `{profile}`, `{suggestion}`, `{help}` and
+/// `{files}` come from the error; an advice line whose value the error
+/// does not have is left out.
+struct Row {
+    name: &'static str,
+    category: ErrorCategory,
+    advice: &'static [&'static str],
+}
+
+const PROFILE_FILES: &str = "Profiles live in ~/.aws/config and ~/.aws/credentials; AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE move them";
+
+use ErrorCategory::{Configuration as CONF, Credential as CRED, Validation as VAL};
+
+/// The one table of strands-creds' own conditions, one row per line.
+#[rustfmt::skip]
+const ROWS: &[Row] = &[
+    Row { name: "unknown_profile", category: CONF, advice: &["Create it: `aws configure --profile {profile}` (or `aws configure sso --profile {profile}`)", "Or pick one of the profiles found, with .profile(..) or AWS_PROFILE", PROFILE_FILES] },
+    Row { name: "unreadable_config_files", category: CONF, advice: &["Check the syntax of {files}: `aws configure list` reads the same files", PROFILE_FILES] },
+    Row { name: "invalid_region", category: CONF, advice: &["Use `{suggestion}`: .region(\"{suggestion}\") or AWS_REGION={suggestion}", "List the regions enabled for the account: `aws account list-regions`"] },
+    Row { name: "no_region", category: CONF, advice: &["Set one: .region(\"us-east-1\"), AWS_REGION=us-east-1, or `region = us-east-1` in the profile"] },
+    Row { name: "invalid_endpoint_url", category: CONF, advice: &["Give an absolute URL with scheme and host, e.g. http://127.0.0.1:5000 or https://sts.us-east-1.amazonaws.com"] },
+    Row { name: "no_role_configured", category: CONF, advice: &["Configure one: AwsClientManager::builder().assume_role(AssumeRoleConfig::new(\"arn:aws:iam::ACCOUNT:role/NAME\"))"] },
+    Row { name: "invalid_profile", category: CONF, advice: &["{help}", PROFILE_FILES] },
+    Row { name: "invalid_role_arn", category: VAL, advice: &["Use the form arn:aws:iam::123456789012:role/NAME (partition aws, aws-cn or aws-us-gov; a 12-digit account)", "Copy it from `aws iam get-role --role-name NAME --query Role.Arn`"] },
+    Row { name: "invalid_session_name", category: VAL, advice: &["Use a name like `strands-deployment`"] },
+    Row { name: "invalid_duration", category: VAL, advice: &["Use 900..=43200 (15 minutes to 12 hours); durations over 1 hour also need the role's MaxSessionDuration raised"] },
+    Row { name: "invalid_external_id", category: VAL, advice: &["Use the external ID the role's owner gave you, exactly"] },
+    Row { name: "invalid_mfa_serial", category: VAL, advice: &["Find it with `aws iam list-mfa-devices --query MFADevices[].SerialNumber`"] },
+    Row { name: "invalid_refresh_ahead", category: VAL, advice: &["Keep refresh_ahead well under duration_seconds: the default, 5 minutes, suits sessions of 15 minutes and more"] },
+    Row { name: "profile_credentials", category: CRED, advice: &["Give profile `{profile}` credentials: `aws configure --profile {profile}` (keys), credential_process, `aws configure sso --profile {profile}`, or role_arn with source_profile", "Check them by hand: `aws sts get-caller-identity --profile {profile}`"] },
+    Row { name: "mfa_token_unavailable", category: CRED, advice: &["Give the MFA source: AssumeRoleConfig::mfa_token(..) for a role in code, AwsClientManagerBuilder::mfa_token(..) for a role profile; MfaToken::prompt() asks on the terminal", "Sessions with MFA cannot refresh on their own: when one expires, a new code is needed"] },
+    Row { name: "sso_login_required", category: CRED, advice: &["Log in: `aws sso login --profile {profile}`, then run this again", "Check it: `aws sts get-caller-identity --profile {profile}`"] },
+    Row { name: "credentials_timeout", category: CRED, advice: &["If it runs a credential_process, run that command by hand: it must print JSON and exit", "For SSO: run `aws sso login` with the same profile; for a container or instance role, check its endpoint"] },
+    Row { name: "incomplete_sts_answer", category: CRED, advice: &["Check the endpoint URL points at STS"] },
+    Row { name: "no_credentials_provider", category: CRED, advice: &["Set AWS_PROFILE, run `aws configure`, or run `aws sso login`"] },
+];
+
+impl CredsError {
+    /// This variant's condition name: its row in [`ROWS`].
+    fn name(&self) -> &'static str {
+        match self {
+            Self::UnknownProfile { .. } => "unknown_profile",
+            Self::UnreadableConfigFiles { .. } => "unreadable_config_files",
+            Self::InvalidRegion { .. } => "invalid_region",
+            Self::NoRegion => "no_region",
+            Self::InvalidEndpointUrl { .. } => "invalid_endpoint_url",
+            Self::NoRoleConfigured => "no_role_configured",
+            Self::InvalidProfile { .. } => "invalid_profile",
+            Self::InvalidRoleArn { .. } => "invalid_role_arn",
+            Self::InvalidSessionName { .. } => "invalid_session_name",
+            Self::InvalidDuration { .. } => "invalid_duration",
+            Self::InvalidExternalId { .. } => "invalid_external_id",
+            Self::InvalidMfaSerial { .. } => "invalid_mfa_serial",
+            Self::InvalidRefreshAhead { .. } => "invalid_refresh_ahead",
+            Self::ProfileCredentials { .. } => "profile_credentials",
+            Self::MfaTokenUnavailable { .. } => "mfa_token_unavailable",
+            Self::SsoLoginRequired { .. } => "sso_login_required",
+            Self::CredentialsTimeout { .. } => "credentials_timeout",
+            Self::IncompleteStsAnswer => "incomplete_sts_answer",
+            Self::NoCredentialsProvider => "no_credentials_provider",
+        }
+    }
+
+    /// The values this error gives its row's advice.
+    fn value(&self, key: &str) -> Option<String> {
+        match (self, key) {
+            (
+                Self::UnknownProfile { profile, .. }
+                | Self::ProfileCredentials { profile, .. }
+                | Self::SsoLoginRequired { profile, .. },
+                "{profile}",
+            ) => Some(profile.clone()),
+            (Self::InvalidRegion { suggestion, .. }, "{suggestion}") => suggestion.clone(),
+            (Self::InvalidProfile { help, .. }, "{help}") => Some(help.clone()),
+            (Self::UnreadableConfigFiles { files, .. }, "{files}") => Some(files.join(" and ")),
+            _ => None,
+        }
+    }
+
+    /// The row's advice with this error's values; a line needing a value
+    /// the error does not have is left out.
+    fn advice(&self, row: &Row) -> Vec<String> {
+        row.advice
+            .iter()
+            .filter_map(|line| {
+                let mut out = (*line).to_owned();
+                for key in ["{profile}", "{suggestion}", "{help}", "{files}"] {
+                    if out.contains(key) {
+                        out = out.replace(key, &self.value(key)?);
+                    }
+                }
+                Some(out)
+            })
+            .collect()
+    }
+}
+
+fn row_named(name: &str) -> Option<&'static Row> {
+    ROWS.iter().find(|r| r.name == name)
+}
+
+/// Every diagnostic code this crate's errors carry, each with its page in
+/// `docs/diagnostics`. Every strands crate has this function, meaning the
+/// same: no code is listed by two crates.
+pub fn codes() -> Vec<String> {
+    ROWS.iter()
+        .map(|r| format!("strands::{}::{}", r.category, r.name))
+        .collect()
+}
+
+/// The one conversion: the message is the variant's `Display`, the code
+/// and advice its row's, the cause (where there is one) kept.
 impl From<CredsError> for DeploymentError {
-    fn from(e: CredsError) -> Self {
-        use CredsError as E;
-        match e {
-            E::UnknownProfile {
-                profile,
-                found,
-                files,
-            } => {
-                // The nearest few by edit distance, and a count: a file
-                // with 20 000 profiles must not make a 229 KB message.
-                let found = if found.is_empty() {
-                    "none".to_owned()
-                } else if found.len() <= 5 {
-                    found.join(", ")
-                } else {
-                    let probe: String = profile.chars().take(64).collect();
-                    let mut near: Vec<&String> = found.iter().collect();
-                    near.sort_by_key(|f| {
-                        let f: String = f.chars().take(64).collect();
-                        crate::text::edit_distance(&probe, &f)
-                    });
-                    let shown: Vec<&str> = near.iter().take(5).map(|s| s.as_str()).collect();
-                    format!("{} found, the nearest: {}", found.len(), shown.join(", "))
-                };
-                DeploymentError::configuration(format!(
-                    "AWS profile `{profile}` not found; profiles found: {found}; files read: {}",
-                    files.join(", ")
-                ))
-                .with_code("unknown_profile")
-                .with_suggestions([
-                    format!("Create it: `aws configure --profile {profile}` (or `aws configure sso --profile {profile}`)"),
-                    "Or pick one of the profiles found, with .profile(..) or AWS_PROFILE".to_owned(),
-                    "Profiles live in ~/.aws/config and ~/.aws/credentials; AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE move them".to_owned(),
-                ])
-            }
-            E::InvalidRegion {
-                region,
-                suggestion,
-                malformed,
-            } => {
-                let shape = if malformed {
-                    "is not a region name (expected like us-east-1)"
-                } else {
-                    "is not a known region"
-                };
-                let hint = suggestion
-                    .as_deref()
-                    .map(|s| format!("; did you mean {s}?"))
-                    .unwrap_or_default();
-                let mut fixes = Vec::new();
-                if let Some(s) = &suggestion {
-                    fixes.push(format!("Use `{s}`: .region(\"{s}\") or AWS_REGION={s}"));
-                }
-                fixes.push("List the regions enabled for the account: `aws account list-regions`".to_owned());
-                DeploymentError::configuration(format!("Region `{region}` {shape}{hint}"))
-                    .with_code("invalid_region")
-                    .with_suggestions(fixes)
-            }
-            E::InvalidEndpointUrl { url, why } => {
-                let url = crate::text::without_password(&url);
-                DeploymentError::configuration(format!("Endpoint URL `{url}` {why}"))
-                    .with_code("invalid_endpoint_url")
-                    .with_suggestions([
-                        "Give an absolute URL with scheme and host, e.g. http://127.0.0.1:5000 or https://sts.us-east-1.amazonaws.com",
-                    ])
-            }
-            E::InvalidProfile { profile, why, help } => {
-                DeploymentError::configuration(format!("AWS profile `{profile}` cannot be used: {why}"))
-                    .with_code("invalid_profile")
-                    .with_suggestions([
-                        help,
-                        "Profiles live in ~/.aws/config and ~/.aws/credentials; AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE move them".to_owned(),
-                    ])
-            }
-            E::NoRoleConfigured => DeploymentError::configuration(
-                "assume_role() was called but the manager has no role configured",
-            )
-            .with_code("no_role_configured")
-            .with_suggestions([
-                "Configure one: AwsClientManager::builder().assume_role(AssumeRoleConfig::new(\"arn:aws:iam::ACCOUNT:role/NAME\"))",
-            ]),
-            E::InvalidRoleArn { arn, why } => {
-                DeploymentError::validation(format!("Role ARN `{arn}` is not valid: {why}"))
-                    .with_code("invalid_role_arn")
-                    .with_suggestions([
-                        "Use the form arn:aws:iam::123456789012:role/NAME (partition aws, aws-cn or aws-us-gov; a 12-digit account)",
-                        "Copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
-                    ])
-            }
-            E::InvalidSessionName { name } => DeploymentError::validation(format!(
-                "Role session name `{name}` is not valid: it must be 2 to 64 characters of letters, digits and +=,.@_-"
-            ))
-            .with_code("invalid_session_name")
-            .with_suggestions(["Use a name like `strands-deployment`"]),
-            E::InvalidDuration { seconds } => DeploymentError::validation(format!(
-                "Role session duration {seconds} s is out of range: STS accepts 900 to 43200 seconds"
-            ))
-            .with_code("invalid_duration")
-            .with_suggestions([
-                "Use 900..=43200 (15 minutes to 12 hours); durations over 1 hour also need the role's MaxSessionDuration raised",
-            ]),
-            E::InvalidExternalId { len } => DeploymentError::validation(format!(
-                "External ID is not valid ({len} characters): it must be 2 to 1224 characters of letters, digits and +=,.@:/_-"
-            ))
-            .with_code("invalid_external_id")
-            .with_suggestions(["Use the external ID the role's owner gave you, exactly"]),
-            E::InvalidMfaSerial { serial } => DeploymentError::validation(format!(
-                "MFA serial `{serial}` is not valid: expected an ARN like arn:aws:iam::123456789012:mfa/NAME or a hardware serial like GAHT12345678"
-            ))
-            .with_code("invalid_mfa_serial")
-            .with_suggestions(["Find it with `aws iam list-mfa-devices --query MFADevices[].SerialNumber`"]),
-            E::InvalidRefreshAhead {
-                ahead,
-                duration_seconds,
-            } => DeploymentError::validation(format!(
-                "refresh_ahead of {} s is not shorter than the {duration_seconds} s session: every request would assume the role again",
-                ahead.as_secs()
-            ))
-            .with_code("invalid_refresh_ahead")
-            .with_suggestions([
-                "Keep refresh_ahead well under duration_seconds: the default, 5 minutes, suits sessions of 15 minutes and more",
-            ]),
-            E::ProfileCredentials {
-                profile,
-                cause,
-                missing,
-            } => {
-                let missing = missing.map(|m| format!(" ({m})")).unwrap_or_default();
-                DeploymentError::credential(format!(
-                    "No credentials from profile `{profile}`{missing}: {cause}"
-                ))
-                .with_code("profile_credentials")
-                .with_suggestions([
-                    format!("Give profile `{profile}` credentials: `aws configure --profile {profile}` (keys), credential_process, `aws configure sso --profile {profile}`, or role_arn with source_profile"),
-                    format!("Check them by hand: `aws sts get-caller-identity --profile {profile}`"),
-                ])
-            }
-            E::SsoLoginRequired { profile, cause } => DeploymentError::credential(format!(
-                "Profile `{profile}` uses AWS IAM Identity Center (SSO), and its session is not logged in or has expired: {cause}"
-            ))
-            .with_code("sso_login_required")
-            .with_suggestions([
-                format!("Log in: `aws sso login --profile {profile}`, then run this again"),
-                format!("Check it: `aws sts get-caller-identity --profile {profile}`"),
-            ]),
-            E::MfaTokenUnavailable { role_arn, cause } => {
-                // The source's own words say why (a profile's source names
-                // the profile and the serial): they lead the message.
-                let why = cause
-                    .as_ref()
-                    .map(|c| format!(": {c}"))
-                    .unwrap_or_default();
-                let e = DeploymentError::credential(format!(
-                    "Assuming {role_arn} needs an MFA code and none was available{why}"
-                ))
-                .with_code("mfa_token_unavailable")
-                .with_suggestions([
-                    "Give the MFA source: AssumeRoleConfig::mfa_token(..) for a role in code, AwsClientManagerBuilder::mfa_token(..) for a role profile; MfaToken::prompt() asks on the terminal",
-                    "Sessions with MFA cannot refresh on their own: when one expires, a new code is needed",
-                ]);
-                match cause {
-                    Some(c) => e.with_cause(c),
-                    None => e,
-                }
-            }
+    fn from(mut e: CredsError) -> Self {
+        let message = e.to_string();
+        let Some(row) = row_named(e.name()) else {
+            // Unreachable: a test checks every variant has its row.
+            return DeploymentError::new(ErrorCategory::Unknown, message);
+        };
+        let out = DeploymentError::new(row.category, message)
+            .with_code(row.name)
+            .with_suggestions(e.advice(row));
+        match &mut e {
+            CredsError::MfaTokenUnavailable { cause, .. } => match cause.take() {
+                Some(c) => out.with_cause(c),
+                None => out,
+            },
+            _ => out,
         }
     }
 }
 
-/// Check a category used here is the one the code list says.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,11 +253,32 @@ mod tests {
 
     #[test]
     fn every_code_has_an_explanation_page() {
-        let missing = strands_testkit::codes_without_explanation(CODES.iter());
+        let missing = strands_testkit::codes_without_explanation(codes());
         assert!(
             missing.is_empty(),
             "no docs/diagnostics page for {missing:?}"
         );
+    }
+
+    /// An advice line whose value the error lacks is left out, not shown
+    /// with a placeholder.
+    #[test]
+    fn advice_is_filled_from_the_error() {
+        let with: DeploymentError = CredsError::InvalidRegion {
+            region: "us-est-1".into(),
+            suggestion: Some("us-east-1".into()),
+            malformed: false,
+        }
+        .into();
+        assert!(with.suggestions()[0].contains("AWS_REGION=us-east-1"));
+        let without: DeploymentError = CredsError::InvalidRegion {
+            region: "zz".into(),
+            suggestion: None,
+            malformed: true,
+        }
+        .into();
+        assert_eq!(without.suggestions().len(), 1);
+        assert!(without.suggestions().iter().all(|s| !s.contains('{')));
     }
 
     #[test]
@@ -328,10 +338,26 @@ mod tests {
                 cause: "failed to load the cached SSO token".into(),
             }
             .into(),
+            CredsError::UnreadableConfigFiles {
+                files: vec!["~/.aws/config".into()],
+                cause: "bad".into(),
+            }
+            .into(),
+            CredsError::NoRegion.into(),
+            CredsError::CredentialsTimeout {
+                source_name: "profile `p`".into(),
+                timeout: std::time::Duration::from_secs(5),
+            }
+            .into(),
+            CredsError::IncompleteStsAnswer.into(),
+            CredsError::NoCredentialsProvider.into(),
         ];
-        assert_eq!(all.len(), CODES.len());
+        // Every row is a variant's, every variant has its own row.
+        assert_eq!(all.len(), ROWS.len());
+        let mut seen = std::collections::HashSet::new();
         for e in all {
-            assert!(CODES.contains(&e.code()), "{}", e.code());
+            assert!(seen.insert(e.code().to_owned()), "{} twice", e.code());
+            assert!(codes().iter().any(|c| c == e.code()), "{}", e.code());
             assert!(!e.suggestions().is_empty());
             assert_ne!(e.category(), ErrorCategory::Unknown);
             assert!(

@@ -73,7 +73,7 @@ pub mod __private {
 
 pub use assume_role::{AssumeRoleConfig, MfaFuture, MfaToken, MfaTokenSource};
 pub use client::{ClientLayer, ManagedClient};
-pub use error::CODES;
+pub use error::codes;
 pub use identity::CallerIdentity;
 pub use manager::{
     AwsClientManager, AwsClientManagerBuilder, DEFAULT_ATTEMPT_TIMEOUT,

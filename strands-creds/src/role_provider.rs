@@ -174,11 +174,7 @@ impl RoleProvider {
             .await
             .map_err(|e| error_handler().handle_exception(e, ctx()))?;
         let (Some(creds), Some(user)) = (out.credentials(), out.assumed_role_user()) else {
-            return Err(
-                DeploymentError::credential("STS AssumeRole answered without credentials")
-                    .with_context(ctx())
-                    .with_suggestions(["Check the endpoint URL points at STS"]),
-            );
+            return Err(DeploymentError::from(CredsError::IncompleteStsAnswer).with_context(ctx()));
         };
         let expires =
             SystemTime::try_from(*creds.expiration()).unwrap_or_else(|_| SystemTime::now());

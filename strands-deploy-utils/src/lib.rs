@@ -66,8 +66,8 @@ pub use strands_retry::ManualClock;
 
 #[cfg(feature = "errors")]
 pub use strands_errors::{
-    self, Condition, DeploymentError, ErrorCategory, ErrorContext, ErrorHandler,
-    IntoDeploymentError, Severity, error_handler,
+    self, Condition, DeploymentError, ErrorCategory, ErrorContext, ErrorHandler, Severity,
+    error_handler,
 };
 
 #[cfg(feature = "apigateway")]

@@ -237,7 +237,7 @@ fn resilience_retries_a_throttle_and_trips_and_closes_a_breaker() {
         "call 4: rejected without a call",
         "breaker Closed",
         "Suggested fixes",
-        "strands::retry::invalid_exponential_base",
+        "strands::configuration::invalid_exponential_base",
     ] {
         assert!(stdout.contains(line), "missing `{line}`:\n{stdout}");
     }

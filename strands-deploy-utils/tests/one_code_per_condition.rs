@@ -1,5 +1,5 @@
 //! One error design: every crate lists the codes it defines in the same
-//! way (`CODES`, or `all_codes()` for the table-driven strands-errors), and
+//! way (`codes()`, made from each crate's one table), and
 //! no condition is defined twice across the workspace, under one code or
 //! under two (an open breaker is `strands::network::circuit_open`,
 //! whichever crate reports it). Every code has its one page.
@@ -12,21 +12,15 @@ fn no_code_or_condition_is_defined_twice() {
     let crates: [(&str, Vec<String>); 3] = [
         (
             "strands-retry",
-            strands_deploy_utils::strands_retry::CODES
-                .iter()
-                .map(|c| (*c).to_owned())
-                .collect(),
+            strands_deploy_utils::strands_retry::codes(),
         ),
         (
             "strands-errors",
-            strands_deploy_utils::strands_errors::all_codes(),
+            strands_deploy_utils::strands_errors::codes(),
         ),
         (
             "strands-creds",
-            strands_deploy_utils::strands_creds::CODES
-                .iter()
-                .map(|c| (*c).to_owned())
-                .collect(),
+            strands_deploy_utils::strands_creds::codes(),
         ),
     ];
     let mut by_code: BTreeMap<&str, &str> = BTreeMap::new();

@@ -92,7 +92,15 @@ struct Repr {
     /// [`DeploymentError::code`], made on first read (reset by the
     /// builders that change it), so reading it never allocates twice.
     code: OnceLock<String>,
+    /// How the conversion that made this error says it again in a context
+    /// (see [`DeploymentError::with_context`]); dropped by every builder
+    /// that changes what the conversion said.
+    said_again: Option<SayAgain>,
 }
+
+/// A conversion, run again on the error it made (its cause, its retry
+/// hint) in another context.
+pub(crate) type SayAgain = fn(&DeploymentError, ErrorContext) -> Option<DeploymentError>;
 
 macro_rules! constructors {
     ($($(#[$doc:meta])* $name:ident => $cat:ident,)*) => {
@@ -123,6 +131,7 @@ impl DeploymentError {
             timeout: false,
             condition: None,
             code: OnceLock::new(),
+            said_again: None,
         })
     }
 
@@ -151,10 +160,61 @@ impl DeploymentError {
         validation => Validation,
     }
 
-    /// Where it happened (values are redacted).
+    /// Where it happened (values are redacted). An error just converted
+    /// from a call's failure (an `SdkError`, an `io::Error`, …) is said
+    /// again in this context: its message names the operation, its
+    /// suggestions the IAM action and the resource, and what the failure
+    /// itself carried (the request id) is kept where `context` has none.
     #[must_use]
     pub fn with_context(mut self, context: ErrorContext) -> Self {
+        if let Some(again) = self.r.said_again
+            && let Some(mut e) = again(&self, context.clone())
+        {
+            e.r.cause = self.r.cause.take();
+            e.r.said_again = Some(again);
+            return e;
+        }
         self.r.context = redact_context(context);
+        self
+    }
+
+    /// The handler's step: an error that does not say where it happened
+    /// yet (just converted, or built without a context) takes `context`;
+    /// one that does is passed through unchanged.
+    pub(crate) fn in_context(self, context: ErrorContext) -> Self {
+        if self.r.said_again.is_some() || self.r.context.is_empty() {
+            self.with_context(context)
+        } else {
+            self
+        }
+    }
+
+    /// Record how the conversion that made this error says it again.
+    pub(crate) fn said_again_by(mut self, again: SayAgain) -> Self {
+        self.r.said_again = Some(again);
+        self
+    }
+
+    /// Show `e`'s redacted chain as the cause (the original is attached
+    /// by the conversion, with [`holding`](Self::holding)).
+    pub(crate) fn with_source_of(mut self, e: &(dyn Error + 'static)) -> Self {
+        self.r.source = RedactedSource::chain(e, &self.r.message);
+        self
+    }
+
+    /// Show the cause as one line of our own words (the SDK's chain
+    /// repeats the message and adds "service error").
+    pub(crate) fn shown_as(mut self, shown: String) -> Self {
+        self.r.source = Some(Box::new(RedactedSource {
+            text: clean(&shown),
+            next: None,
+        }));
+        self
+    }
+
+    /// Keep `cause` for downcasting without changing what is shown.
+    pub(crate) fn holding(mut self, cause: impl Into<Cause>) -> Self {
+        self.r.cause = Some(cause.into());
         self
     }
 
@@ -165,6 +225,7 @@ impl DeploymentError {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        self.r.said_again = None;
         self.r.suggestions = suggestions.into_iter().map(|s| clean(&s.into())).collect();
         self
     }
@@ -174,20 +235,10 @@ impl DeploymentError {
     /// [`cause`](Self::cause) for downcasting.
     #[must_use]
     pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
+        self.r.said_again = None;
         let cause = cause.into();
         self.r.source = RedactedSource::chain(cause.as_ref(), &self.r.message);
         self.r.cause = Some(cause);
-        self
-    }
-
-    /// Keep `cause` for downcasting, but show it as one line of our own
-    /// words (the SDK's chain repeats the message and adds "service error").
-    pub(crate) fn with_cause_shown_as(mut self, cause: impl Into<Cause>, shown: String) -> Self {
-        self.r.source = Some(Box::new(RedactedSource {
-            text: clean(&shown),
-            next: None,
-        }));
-        self.r.cause = Some(cause.into());
         self
     }
 
@@ -211,6 +262,7 @@ impl DeploymentError {
             timeout: self.r.timeout,
             condition: self.r.condition,
             code: self.r.code.clone(),
+            said_again: None,
         })
     }
 
@@ -227,6 +279,7 @@ impl DeploymentError {
     /// Override the category's default severity.
     #[must_use]
     pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.r.said_again = None;
         self.r.severity = severity;
         self
     }
@@ -235,6 +288,7 @@ impl DeploymentError {
     /// and the server's delay hint if it sent one.
     #[must_use]
     pub fn with_retry(mut self, kind: RetryKind, retry_after: Option<Duration>) -> Self {
+        self.r.said_again = None;
         self.r.retry_kind = kind;
         self.r.retry_after = retry_after;
         self
@@ -243,6 +297,7 @@ impl DeploymentError {
     /// Whether it was a timeout (a retry after one costs a budget 10, not 5).
     #[must_use]
     pub fn with_timeout(mut self, timeout: bool) -> Self {
+        self.r.said_again = None;
         self.r.timeout = timeout;
         self
     }
@@ -253,6 +308,7 @@ impl DeploymentError {
     /// a page in `docs/diagnostics`.
     #[must_use]
     pub fn with_code(mut self, code: &'static str) -> Self {
+        self.r.said_again = None;
         self.r.own_code = Some(code);
         self.r.code = OnceLock::new();
         self
@@ -261,6 +317,7 @@ impl DeploymentError {
     /// What the failure says about the resource (set from the code table).
     #[must_use]
     pub fn with_condition(mut self, condition: Condition) -> Self {
+        self.r.said_again = None;
         self.r.condition = Some(condition);
         self
     }
@@ -275,6 +332,7 @@ impl DeploymentError {
     /// The AWS error code this came from (`AccessDenied`).
     #[must_use]
     pub fn with_aws_code(mut self, code: impl Into<String>) -> Self {
+        self.r.said_again = None;
         self.r.aws_code = Some(clean(&code.into()));
         self.r.code = OnceLock::new();
         self
@@ -388,11 +446,12 @@ use crate::category::diagnostic_code;
 /// strands-retry).
 use strands_retry::DOCS_BASE;
 
-/// Every diagnostic code this crate defines: one per category and one per
-/// row of the AWS code table, each with a page in `docs/diagnostics`. (An
-/// open breaker's `strands::network::circuit_open` is strands-retry's,
-/// reused here.)
-pub fn all_codes() -> Vec<String> {
+/// Every diagnostic code this crate's errors carry, each with its page in
+/// `docs/diagnostics`: one per category and one per row of the AWS code
+/// table. Every strands crate has this function, meaning the same: no code
+/// is listed by two crates (an open breaker's
+/// `strands::network::circuit_open` is strands-retry's, reused here).
+pub fn codes() -> Vec<String> {
     let mut out: Vec<String> = ErrorCategory::ALL
         .iter()
         .map(|c| diagnostic_code(*c, None))
@@ -526,7 +585,7 @@ mod tests {
 
     #[test]
     fn every_code_has_an_explanation_page() {
-        let missing = strands_testkit::codes_without_explanation(all_codes());
+        let missing = strands_testkit::codes_without_explanation(codes());
         assert!(
             missing.is_empty(),
             "no docs/diagnostics page for {missing:?}"

@@ -1,15 +1,15 @@
 //! The Python module's `ErrorHandler`: turns whatever a call returned into a
-//! [`DeploymentError`], and logs it.
+//! [`DeploymentError`] in the context it happened in, and logs it.
 //!
-//! What it accepts is open: anything that implements [`IntoDeploymentError`].
-//! We implement it for aws-sdk `SdkError<E, R>` (any service), for
-//! `std::io::Error`, for `DeploymentError` (passed through unchanged) and for
-//! `Box<dyn Error + Send + Sync>`; users implement it for their own errors.
-//!
-//! The `SdkError` mapping is `sdk_error.rs`; the wire reading it relies on
-//! is `classify.rs` and `wire.rs`; every suggestion comes from the one
-//! table, `aws_codes.rs`. This file holds the handler, the trait, and the
-//! conversions of the small error types (io, boxed, breaker, retry config).
+//! There is one way into a `DeploymentError`: `From`. We implement it for
+//! aws-sdk `SdkError<E, R>` (any service, in `sdk_error.rs`), for
+//! `std::io::Error`, for strands-retry's `ConfigError` and `CircuitError<E>`
+//! and for `Box<dyn Error + Send + Sync>`; users implement it for their own
+//! errors. A conversion is made without knowing where the call happened,
+//! so each of ours records how to say it again in a context: given one
+//! ([`DeploymentError::with_context`], or the handler), its message and
+//! suggestions name the operation, the resource and the IAM action. The
+//! advice comes from the one table, `aws_codes.rs`.
 
 use crate::aws_codes::Situation;
 use crate::category::{ErrorCategory, Severity};
@@ -20,13 +20,6 @@ use std::error::Error;
 use std::sync::OnceLock;
 use std::time::Duration;
 use strands_retry::{CircuitError, RetryKind, Retryable};
-
-/// Anything [`ErrorHandler::handle_exception`] can read. Implement it for
-/// your own error types to give them a category and suggestions.
-pub trait IntoDeploymentError {
-    /// Classify `self`, in `context`.
-    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError;
-}
 
 /// Turns errors into [`DeploymentError`]s and logs them. Stateless and
 /// cheap: [`error_handler()`] is the shared instance, `ErrorHandler::new()`
@@ -49,16 +42,17 @@ impl ErrorHandler {
     }
 
     /// Classify `error` in `context`: category, severity, message,
-    /// suggestions, retry kind.
+    /// suggestions, retry kind. Anything with a `From` conversion into
+    /// [`DeploymentError`] is accepted; a `DeploymentError` that already
+    /// says where it happened is passed through unchanged.
     #[must_use]
-    pub fn handle_exception<E: IntoDeploymentError>(
+    pub fn handle_exception<E: Into<DeploymentError>>(
         &self,
         error: E,
         context: ErrorContext,
     ) -> DeploymentError {
-        error.into_deployment_error(context)
+        error.into().in_context(context)
     }
-
     /// One tracing event at the severity's level (Critical and Error:
     /// `error`; Warning: `warn`; Info: `info`) with structured fields, and
     /// the full (redacted) source chain at `debug`.
@@ -104,95 +98,101 @@ impl ErrorHandler {
     }
 }
 
-impl IntoDeploymentError for DeploymentError {
-    /// Passed through unchanged (its own context wins).
-    fn into_deployment_error(self, _context: ErrorContext) -> DeploymentError {
-        self
-    }
-}
-
 /// A breaker's rejection becomes the one "circuit open" error (Network,
 /// transient, with the time until the next trial as its retry hint); a
 /// call that was made keeps its own error's conversion.
-impl<E: IntoDeploymentError> IntoDeploymentError for CircuitError<E> {
-    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError {
-        match self {
-            CircuitError::Inner(e) => e.into_deployment_error(context),
-            CircuitError::Open { retry_after } => {
-                circuit_open_for(Some(retry_after).filter(|d| !d.is_zero()), context)
-            }
-        }
-    }
-}
-
-impl<E: IntoDeploymentError> From<CircuitError<E>> for DeploymentError {
+impl<E: Into<DeploymentError>> From<CircuitError<E>> for DeploymentError {
     fn from(e: CircuitError<E>) -> Self {
-        e.into_deployment_error(ErrorContext::new())
+        match e {
+            CircuitError::Inner(e) => e.into(),
+            CircuitError::Open { retry_after } => circuit_open_for(
+                Some(retry_after).filter(|d| !d.is_zero()),
+                ErrorContext::new(),
+            )
+            .said_again_by(|e, ctx| Some(circuit_open_for(e.retry_after(), ctx))),
+        }
     }
 }
 
 /// A retry or breaker configuration that cannot work: Configuration, its
 /// help as the suggestion, the `ConfigError` (and its stable code) kept as
 /// the cause.
-impl IntoDeploymentError for strands_retry::ConfigError {
-    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError {
-        let help = miette::Diagnostic::help(&self).map(|h| h.to_string());
-        let url = miette::Diagnostic::url(&self).map(|u| u.to_string());
-        DeploymentError::configuration(format!("Invalid retry configuration: {self}"))
-            .with_suggestions(
-                help.into_iter()
-                    .chain(url.map(|u| format!("The rule and its fix: {u}"))),
-            )
-            .with_context(context)
-            .with_cause(self)
-    }
-}
-
 impl From<strands_retry::ConfigError> for DeploymentError {
     fn from(e: strands_retry::ConfigError) -> Self {
-        e.into_deployment_error(ErrorContext::new())
+        config_error(&e, ErrorContext::new())
+            .with_cause(e)
+            .said_again_by(|d, ctx| {
+                let e = d.cause()?.downcast_ref::<strands_retry::ConfigError>()?;
+                Some(config_error(e, ctx))
+            })
     }
 }
 
-impl IntoDeploymentError for std::io::Error {
-    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError {
-        use std::io::ErrorKind as K;
-        let timeout = self.kind() == K::TimedOut;
-        let kind = self.retry_kind();
-        let what = if timeout {
-            "The operation timed out"
-        } else {
-            "A network or I/O operation failed"
-        };
-        DeploymentError::network(format!("{what}: {self}"))
-            .with_suggestions(Situation::Unreachable.suggestions(&context, None))
-            .with_context(context)
-            .with_retry(kind, None)
-            .with_timeout(timeout)
-            .with_cause(self)
+fn config_error(e: &strands_retry::ConfigError, context: ErrorContext) -> DeploymentError {
+    let help = miette::Diagnostic::help(e).map(|h| h.to_string());
+    let url = miette::Diagnostic::url(e).map(|u| u.to_string());
+    DeploymentError::configuration(format!("Invalid retry configuration: {e}"))
+        .with_suggestions(
+            help.into_iter()
+                .chain(url.map(|u| format!("The rule and its fix: {u}"))),
+        )
+        .with_context(context)
+        .with_source_of(e)
+}
+
+impl From<std::io::Error> for DeploymentError {
+    fn from(e: std::io::Error) -> Self {
+        io_error(&e, ErrorContext::new())
+            .with_cause(e)
+            .said_again_by(|d, ctx| {
+                let e = d.cause()?.downcast_ref::<std::io::Error>()?;
+                Some(io_error(e, ctx))
+            })
     }
 }
 
-impl IntoDeploymentError for Box<dyn Error + Send + Sync + 'static> {
-    /// Downcast to a type we know (DeploymentError, io::Error); else look
-    /// for a credentials error in the chain; else Unknown, cause kept.
-    fn into_deployment_error(self, context: ErrorContext) -> DeploymentError {
-        let this = match self.downcast::<DeploymentError>() {
+fn io_error(e: &std::io::Error, context: ErrorContext) -> DeploymentError {
+    use std::io::ErrorKind as K;
+    let timeout = e.kind() == K::TimedOut;
+    let what = if timeout {
+        "The operation timed out"
+    } else {
+        "A network or I/O operation failed"
+    };
+    DeploymentError::network(format!("{what}: {e}"))
+        .with_suggestions(Situation::Unreachable.suggestions(&context, None))
+        .with_context(context)
+        .with_retry(e.retry_kind(), None)
+        .with_timeout(timeout)
+        .with_source_of(e)
+}
+
+/// Downcast to a type we know (DeploymentError, io::Error); else look for a
+/// credentials error in the chain; else Unknown, cause kept.
+impl From<Box<dyn Error + Send + Sync + 'static>> for DeploymentError {
+    fn from(this: Box<dyn Error + Send + Sync + 'static>) -> Self {
+        let this = match this.downcast::<DeploymentError>() {
             Ok(e) => return *e,
             Err(this) => this,
         };
         let this = match this.downcast::<std::io::Error>() {
-            Ok(e) => return e.into_deployment_error(context),
+            Ok(e) => return (*e).into(),
             Err(this) => this,
         };
-        if let Some(ce) = find_in_chain::<CredentialsError>(this.as_ref()) {
-            return credentials_error(ce, context).with_cause(this);
-        }
-        DeploymentError::new(ErrorCategory::Unknown, format!("Unexpected error: {this}"))
-            .with_suggestions(Situation::Unexpected.suggestions(&context, None))
-            .with_context(context)
+        boxed_error(this.as_ref(), ErrorContext::new())
             .with_cause(this)
+            .said_again_by(|d, ctx| Some(boxed_error(d.cause()?, ctx)))
     }
+}
+
+fn boxed_error(e: &(dyn Error + Send + Sync + 'static), context: ErrorContext) -> DeploymentError {
+    if let Some(ce) = find_in_chain::<CredentialsError>(e) {
+        return credentials_error(ce, context).with_source_of(e);
+    }
+    DeploymentError::new(ErrorCategory::Unknown, format!("Unexpected error: {e}"))
+        .with_suggestions(Situation::Unexpected.suggestions(&context, None))
+        .with_context(context)
+        .with_source_of(e)
 }
 
 /// The one `DeploymentError` of a call an open breaker kept home, from the
@@ -270,6 +270,51 @@ pub(crate) fn find_in_chain<'a, T: Error + 'static>(e: &'a (dyn Error + 'static)
 mod tests {
     use super::*;
 
+    /// `From` is the one conversion; the handler (or `with_context`) says
+    /// the converted error again where it happened, cause kept.
+    #[test]
+    fn a_converted_error_is_said_again_in_its_context() {
+        let e: DeploymentError = CircuitError::<std::io::Error>::Open {
+            retry_after: Duration::from_secs(3),
+        }
+        .into();
+        assert!(e.message().contains("the AWS operation"), "{}", e.message());
+        let ctx = ErrorContext::new()
+            .aws_service("lambda")
+            .aws_operation("Invoke");
+        let e = e.with_context(ctx.clone());
+        assert!(
+            e.message().contains("the Invoke operation"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(e.code(), "strands::network::circuit_open");
+
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
+        let e = error_handler().handle_exception(io, ctx.clone());
+        assert!(
+            e.suggestions()
+                .iter()
+                .any(|s| s.contains("lambda endpoint")),
+            "{:?}",
+            e.suggestions()
+        );
+        assert_eq!(
+            e.cause()
+                .and_then(|c| c.downcast_ref::<std::io::Error>())
+                .map(|e| e.kind()),
+            Some(std::io::ErrorKind::TimedOut),
+            "the cause is kept"
+        );
+        // A builder call after the conversion is the user's word: the
+        // context is attached, nothing said again.
+        let e: DeploymentError = std::io::Error::other("reset").into();
+        let e = e.with_suggestions(["mine"]).with_context(ctx);
+        assert_eq!(e.suggestions(), ["mine"]);
+        assert_eq!(e.context().aws_operation.as_deref(), Some("Invoke"));
+    }
+
     #[test]
     fn io_errors_are_network() {
         let e = ErrorHandler::new().handle_exception(
@@ -284,14 +329,20 @@ mod tests {
     #[test]
     fn boxed_errors_downcast() {
         let h = error_handler();
-        let inner = DeploymentError::state("state file locked");
+        let inner = DeploymentError::state("state file locked")
+            .with_context(ErrorContext::new().resource_id("stack-1"));
         let boxed: Box<dyn Error + Send + Sync> = Box::new(inner);
         let e = h.handle_exception(boxed, ErrorContext::new().resource_id("x"));
         assert_eq!(e.category(), ErrorCategory::State);
-        assert!(
-            e.context().resource_id.is_none(),
-            "passed through unchanged"
+        assert_eq!(
+            e.context().resource_id.as_deref(),
+            Some("stack-1"),
+            "an error that says where it happened is passed through unchanged"
         );
+        // One that does not say yet takes the handler's context.
+        let bare: Box<dyn Error + Send + Sync> = Box::new(DeploymentError::state("locked"));
+        let e = h.handle_exception(bare, ErrorContext::new().resource_id("x"));
+        assert_eq!(e.context().resource_id.as_deref(), Some("x"));
         let boxed: Box<dyn Error + Send + Sync> = Box::new(std::io::Error::other("reset"));
         assert_eq!(
             h.handle_exception(boxed, ErrorContext::new()).category(),

@@ -46,8 +46,8 @@ mod wire;
 pub use category::{Condition, ErrorCategory, Severity};
 pub use classify::{Classification, Parsed, TransportFailure, classify_response};
 pub use context::ErrorContext;
-pub use deployment_error::{DeploymentError, all_codes};
-pub use handler::{ErrorHandler, IntoDeploymentError, error_handler};
+pub use deployment_error::{DeploymentError, codes};
+pub use handler::{ErrorHandler, error_handler};
 pub use wire::{CodeSource, RawResponse};
 
 /// What the tests of strands-creds and of this crate walk to check the

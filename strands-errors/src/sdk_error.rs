@@ -24,9 +24,7 @@ use crate::category::ErrorCategory;
 use crate::classify::{Classification, Parsed, TransportFailure, classify_response};
 use crate::context::ErrorContext;
 use crate::deployment_error::DeploymentError;
-use crate::handler::{
-    IntoDeploymentError, circuit_open_for, credentials_error, find_in_chain, target_name,
-};
+use crate::handler::{circuit_open_for, credentials_error, find_in_chain, target_name};
 use crate::wire::{CodeSource, RawResponse};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -36,76 +34,87 @@ use std::error::Error;
 use std::fmt;
 use strands_retry::{CircuitError, RetryKind};
 
-impl<E, R> IntoDeploymentError for SdkError<E, R>
+impl<E, R> From<SdkError<E, R>> for DeploymentError
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
     R: RawResponse + fmt::Debug + Send + Sync + 'static,
 {
-    fn into_deployment_error(self, mut context: ErrorContext) -> DeploymentError {
-        // A credentials provider of ours (strands-creds) already said what
-        // went wrong: keep its words.
-        if let Some(inner) = find_in_chain::<DeploymentError>(&self) {
-            return inner.to_detached();
+    fn from(e: SdkError<E, R>) -> Self {
+        sdk_error(&e, ErrorContext::new())
+            .holding(e)
+            .said_again_by(|d, ctx| {
+                let e = d.cause()?.downcast_ref::<SdkError<E, R>>()?;
+                Some(sdk_error(e, ctx))
+            })
+    }
+}
+
+/// The reading of an `SdkError` in `context`; the caller attaches the
+/// error itself as the cause.
+fn sdk_error<E, R>(e: &SdkError<E, R>, mut context: ErrorContext) -> DeploymentError
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+    R: RawResponse + fmt::Debug + Send + Sync + 'static,
+{
+    // A credentials provider of ours (strands-creds) already said what
+    // went wrong: keep its words.
+    if let Some(inner) = find_in_chain::<DeploymentError>(e) {
+        return inner.to_detached();
+    }
+    // An interceptor with a breaker (strands-creds' retry layer) refused
+    // to send the request.
+    if let Some(open) = find_in_chain::<CircuitError<Infallible>>(e) {
+        return circuit_open(open, context).with_source_of(e);
+    }
+    if let Some(ce) = find_in_chain::<CredentialsError>(e) {
+        return credentials_error(ce, context).with_source_of(e);
+    }
+    let target = target_name(&context);
+    let c = match e {
+        SdkError::TimeoutError(_) => {
+            return transport_error(TransportFailure::TimedOut, &target, context).with_source_of(e);
         }
-        // An interceptor with a breaker (strands-creds' retry layer) refused
-        // to send the request.
-        if let Some(open) = find_in_chain::<CircuitError<Infallible>>(&self) {
-            return circuit_open(open, context).with_cause(self);
+        SdkError::DispatchFailure(d) => {
+            let t = d
+                .as_connector_error()
+                .map_or(TransportFailure::Other, TransportFailure::of);
+            return transport_error(t, &target, context).with_source_of(e);
         }
-        if let Some(ce) = find_in_chain::<CredentialsError>(&self) {
-            return credentials_error(ce, context).with_cause(self);
+        SdkError::ConstructionFailure(_) => {
+            return DeploymentError::configuration(format!(
+                "The request to {target} could not be built"
+            ))
+            .with_suggestions(Situation::NotBuilt.suggestions(&context, None))
+            .with_context(context)
+            .with_source_of(e);
         }
-        let target = target_name(&context);
-        let c = match &self {
-            SdkError::TimeoutError(_) => {
-                return transport_error(TransportFailure::TimedOut, &target, context)
-                    .with_cause(self);
-            }
-            SdkError::DispatchFailure(d) => {
-                let t = d
-                    .as_connector_error()
-                    .map_or(TransportFailure::Other, TransportFailure::of);
-                return transport_error(t, &target, context).with_cause(self);
-            }
-            SdkError::ConstructionFailure(_) => {
-                return DeploymentError::configuration(format!(
-                    "The request to {target} could not be built"
-                ))
-                .with_suggestions(Situation::NotBuilt.suggestions(&context, None))
-                .with_context(context)
-                .with_cause(self);
-            }
-            SdkError::ResponseError(r) => classify_response(r.raw(), Parsed::NOTHING),
-            SdkError::ServiceError(s) => {
-                classify_response(s.raw(), Parsed::sdk(s.err().code(), s.err().message()))
-            }
-            _ => match self.raw_response() {
-                Some(raw) => classify_response(raw, Parsed::NOTHING),
-                None => {
-                    return DeploymentError::new(
-                        ErrorCategory::Unknown,
-                        format!("{target} failed"),
-                    )
+        SdkError::ResponseError(r) => classify_response(r.raw(), Parsed::NOTHING),
+        SdkError::ServiceError(s) => {
+            classify_response(s.raw(), Parsed::sdk(s.err().code(), s.err().message()))
+        }
+        _ => match e.raw_response() {
+            Some(raw) => classify_response(raw, Parsed::NOTHING),
+            None => {
+                return DeploymentError::new(ErrorCategory::Unknown, format!("{target} failed"))
                     .with_suggestions(Situation::Unexpected.suggestions(&context, None))
                     .with_context(context)
-                    .with_cause(self);
-                }
-            },
-        };
-        if context.request_id.is_none() {
-            context.request_id.clone_from(&c.request_id);
-        }
-        if let Some(id) = &c.extended_request_id {
-            context
-                .additional_info
-                .entry("extended_request_id".to_owned())
-                .or_insert_with(|| id.clone());
-        }
-        let line = botocore_line(&c, &target);
-        from_classification(&c, &target, &context)
-            .with_context(context)
-            .with_cause_shown_as(self, line)
+                    .with_source_of(e);
+            }
+        },
+    };
+    if context.request_id.is_none() {
+        context.request_id.clone_from(&c.request_id);
     }
+    if let Some(id) = &c.extended_request_id {
+        context
+            .additional_info
+            .entry("extended_request_id".to_owned())
+            .or_insert_with(|| id.clone());
+    }
+    let line = botocore_line(&c, &target);
+    from_classification(&c, &target, &context)
+        .with_context(context)
+        .shown_as(line)
 }
 
 /// `An error occurred (CODE) when calling the OP operation (HTTP 404)`:

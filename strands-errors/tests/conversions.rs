@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
-use strands_errors::{DeploymentError, ErrorCategory, ErrorContext, IntoDeploymentError};
+use strands_errors::{DeploymentError, ErrorCategory, ErrorContext, error_handler};
 use strands_retry::{
     CircuitBreaker, CircuitError, ConfigError, RetryKind, RetryStrategy, Retryable,
 };
@@ -42,7 +42,7 @@ fn a_breaker_rejection_and_an_inner_error_convert() {
     let rejected: Result<(), CircuitError<std::io::Error>> = b.call_blocking(|| Ok(()));
     let rejection = rejected.unwrap_err();
     let breaker_code = miette::Diagnostic::code(&rejection).unwrap().to_string();
-    let open = rejection.into_deployment_error(ErrorContext::new().resource_id("fn-1"));
+    let open = error_handler().handle_exception(rejection, ErrorContext::new().resource_id("fn-1"));
     assert_eq!(open.category(), ErrorCategory::Network);
     assert_eq!(open.retry_kind(), RetryKind::Transient);
     assert!(
@@ -63,7 +63,7 @@ fn conditions_come_from_the_table_through_the_handler() {
     use aws_smithy_runtime_api::http::{Response, StatusCode};
     use aws_smithy_types::body::SdkBody;
     use aws_smithy_types::error::ErrorMetadata;
-    use strands_errors::{Condition, error_handler};
+    use strands_errors::Condition;
     let handle = |status: u16, code: &str, message: &str| {
         let meta = ErrorMetadata::builder().code(code).message(message).build();
         let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(""));

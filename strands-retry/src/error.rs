@@ -68,59 +68,58 @@ pub enum ConfigError {
     },
 }
 
+/// The category every configuration error's code sits under: one scheme
+/// for every strands code, `strands::<category>::<condition>`.
+const CATEGORY: &str = "configuration";
+
+/// The one table of this crate's conditions: each variant's code (under
+/// [`CATEGORY`]) and help, written once. The code, the docs URL
+/// ([`DOCS_BASE`] plus the code) and [`codes`] are made from it.
+#[rustfmt::skip]
+const ROWS: &[(&str, &str)] = &[
+    ("base_delay_exceeds_max", "lower base_delay or raise max_delay: every delay is capped at max_delay, so a larger base could never be used"),
+    ("invalid_exponential_base", "exponential_base must be a finite number of at least 1.0 (1.0 is a constant delay, 2.0 doubles it each retry)"),
+    ("invalid_jitter", "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the Python module's formula is 0.1)"),
+    ("invalid_failure_threshold", "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the Python module uses 5)"),
+    ("invalid_half_open_calls", "half_open_max_calls is how many trial calls may test a recovering service: use 1 or more (1 is the default)"),
+    ("invalid_recovery_jitter", "recovery_jitter is a fraction of recovery_timeout between 0.0 and 1.0"),
+    ("max_recovery_below_recovery", "the open period starts at recovery_timeout and doubles after each failed trial up to max_recovery_timeout: give a max at least as long as the start"),
+    ("invalid_random_sample", "RandomSource::fixed takes a sample between 0.0 and 1.0 (1.0 is the spec's \"random factor of 1\": Full jitter then sleeps the whole capped delay)"),
+];
+
 impl ConfigError {
-    /// The one place each variant's diagnostic code and help are written:
-    /// the code is `strands::retry::` and the name here, and the page's URL
-    /// is made from the code ([`DOCS_BASE`]); [`CODES`] lists them (a test
-    /// checks every variant's code is there).
-    fn row(&self) -> (&'static str, &'static str) {
-        match self {
-            Self::BaseDelayExceedsMax { .. } => (
-                "base_delay_exceeds_max",
-                "lower base_delay or raise max_delay: every delay is capped at max_delay, so a larger base could never be used",
-            ),
-            Self::InvalidExponentialBase { .. } => (
-                "invalid_exponential_base",
-                "exponential_base must be a finite number of at least 1.0 (1.0 is a constant delay, 2.0 doubles it each retry)",
-            ),
-            Self::InvalidJitter { .. } => (
-                "invalid_jitter",
-                "Jitter::Proportional takes a fraction between 0.0 and 1.0 (the Python module's formula is 0.1)",
-            ),
-            Self::InvalidFailureThreshold { .. } => (
-                "invalid_failure_threshold",
-                "failure_threshold is how many consecutive failures open the circuit: use 1 or more (the Python module uses 5)",
-            ),
-            Self::InvalidHalfOpenCalls { .. } => (
-                "invalid_half_open_calls",
-                "half_open_max_calls is how many trial calls may test a recovering service: use 1 or more (1 is the default)",
-            ),
-            Self::InvalidRecoveryJitter { .. } => (
-                "invalid_recovery_jitter",
-                "recovery_jitter is a fraction of recovery_timeout between 0.0 and 1.0",
-            ),
-            Self::MaxRecoveryBelowRecovery { .. } => (
-                "max_recovery_below_recovery",
-                "the open period starts at recovery_timeout and doubles after each failed trial up to max_recovery_timeout: give a max at least as long as the start",
-            ),
-            Self::InvalidRandomSample { .. } => (
-                "invalid_random_sample",
-                "RandomSource::fixed takes a sample between 0.0 and 1.0 (1.0 is the spec's \"random factor of 1\": Full jitter then sleeps the whole capped delay)",
-            ),
-        }
+    /// This variant's row of [`ROWS`].
+    fn row(&self) -> &'static (&'static str, &'static str) {
+        let name = match self {
+            Self::BaseDelayExceedsMax { .. } => "base_delay_exceeds_max",
+            Self::InvalidExponentialBase { .. } => "invalid_exponential_base",
+            Self::InvalidJitter { .. } => "invalid_jitter",
+            Self::InvalidFailureThreshold => "invalid_failure_threshold",
+            Self::InvalidHalfOpenCalls => "invalid_half_open_calls",
+            Self::InvalidRecoveryJitter { .. } => "invalid_recovery_jitter",
+            Self::MaxRecoveryBelowRecovery { .. } => "max_recovery_below_recovery",
+            Self::InvalidRandomSample { .. } => "invalid_random_sample",
+        };
+        // Every name above has its row (a test checks each variant).
+        ROWS.iter().find(|r| r.0 == name).unwrap_or(&ROWS[0])
     }
+}
+
+/// `strands::<category>::<name>`: the one way a code is spelled.
+fn code_of(name: &str) -> String {
+    format!("strands::{CATEGORY}::{name}")
 }
 
 impl Diagnostic for ConfigError {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(format!("strands::retry::{}", self.row().0)))
+        Some(Box::new(code_of(self.row().0)))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(self.row().1))
     }
     fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(format!(
-            "{DOCS_BASE}strands--retry--{}.md",
+            "{DOCS_BASE}strands--{CATEGORY}--{}.md",
             self.row().0
         )))
     }
@@ -131,20 +130,15 @@ impl Diagnostic for ConfigError {
 /// SDK path's rejection gives this same code, under the network category).
 pub(crate) const CIRCUIT_OPEN: &str = "strands::network::circuit_open";
 
-/// Every diagnostic code this crate defines (each has a page in
-/// `docs/diagnostics`). The same in every strands crate: the codes its own
-/// errors carry, none defined twice across the workspace.
-pub const CODES: &[&str] = &[
-    "strands::retry::base_delay_exceeds_max",
-    "strands::retry::invalid_exponential_base",
-    "strands::retry::invalid_jitter",
-    "strands::retry::invalid_failure_threshold",
-    "strands::retry::invalid_half_open_calls",
-    "strands::retry::invalid_recovery_jitter",
-    "strands::retry::max_recovery_below_recovery",
-    "strands::retry::invalid_random_sample",
-    CIRCUIT_OPEN,
-];
+/// Every diagnostic code this crate's errors carry, each with its page in
+/// `docs/diagnostics`. Every strands crate has this function, meaning the
+/// same: no code is listed by two crates.
+pub fn codes() -> Vec<String> {
+    ROWS.iter()
+        .map(|(name, _)| code_of(name))
+        .chain(std::iter::once(CIRCUIT_OPEN.to_owned()))
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {
@@ -154,7 +148,7 @@ mod tests {
 
     #[test]
     fn every_code_has_an_explanation_page() {
-        let missing = strands_testkit::codes_without_explanation(CODES.iter());
+        let missing = strands_testkit::codes_without_explanation(codes());
         assert!(
             missing.is_empty(),
             "no docs/diagnostics page for {missing:?}"
@@ -179,9 +173,11 @@ mod tests {
             },
             ConfigError::InvalidRandomSample { value: 1.5 },
         ];
+        let mut seen = std::collections::HashSet::new();
         for e in &all {
             let code = e.code().map(|c| c.to_string()).unwrap_or_default();
-            assert!(CODES.contains(&code.as_str()), "{code} not in CODES");
+            assert!(codes().contains(&code), "{code} not in codes()");
+            assert!(seen.insert(code.clone()), "two variants share {code}");
             assert!(e.help().is_some(), "{code} has no help");
             let url = e.url().map(|u| u.to_string()).unwrap_or_default();
             assert!(
@@ -189,7 +185,9 @@ mod tests {
                 "{url}"
             );
         }
-        // Every listed code but circuit_open (CircuitError's) is a variant.
-        assert_eq!(all.len() + 1, CODES.len());
+        // Every row is a variant's; the one more code is circuit_open
+        // (CircuitError's).
+        assert_eq!(all.len(), ROWS.len());
+        assert_eq!(all.len() + 1, codes().len());
     }
 }

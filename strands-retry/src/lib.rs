@@ -64,7 +64,7 @@ pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
 #[doc(hidden)]
 pub use error::DOCS_BASE;
-pub use error::{CODES, ConfigError};
+pub use error::{ConfigError, codes};
 pub use jitter::Jitter;
 pub use rate_limit::AdaptiveRateLimiter;
 // The spec's cubic vectors are checked against the curve itself

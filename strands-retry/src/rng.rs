@@ -44,7 +44,7 @@ impl RandomSource {
 
     /// Always `u`. `fixed(1.0)` is the spec's "random factor of 1": Full
     /// jitter then sleeps exactly the capped delay. `build` rejects values
-    /// outside `[0, 1]` (`strands::retry::invalid_random_sample`).
+    /// outside `[0, 1]` (`strands::configuration::invalid_random_sample`).
     pub fn fixed(u: f64) -> Self {
         Self(Source::Fixed(u))
     }

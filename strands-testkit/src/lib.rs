@@ -44,8 +44,8 @@ pub const TEST_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const TEST_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 /// The diagnostic codes of `codes` that have no explanation page in
-/// `docs/diagnostics/` (`strands::retry::circuit_open` →
-/// `strands--retry--circuit_open.md`), the page `cargo xtask explain` prints
+/// `docs/diagnostics/` (`strands::network::circuit_open` →
+/// `strands--network--circuit_open.md`), the page `cargo xtask explain` prints
 /// and every diagnostic's URL points at. Each library's tests call it on
 /// its own code list, so the build tool needs none of them.
 pub fn codes_without_explanation<I, S>(codes: I) -> Vec<String>

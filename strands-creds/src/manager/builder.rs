@@ -251,11 +251,7 @@ impl AwsClientManagerBuilder {
             None => {
                 let conf = self.loader(&http, None, None).load().await;
                 let Some(r) = conf.region() else {
-                    return Err(DeploymentError::configuration("No AWS region configured")
-                        .with_code("invalid_region")
-                        .with_suggestions([
-                            "Set one: .region(\"us-east-1\"), AWS_REGION=us-east-1, or `region = us-east-1` in the profile",
-                        ]));
+                    return Err(crate::error::CredsError::NoRegion.into());
                 };
                 check_region(r.as_ref())?;
                 r.to_string()

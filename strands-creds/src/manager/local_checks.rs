@@ -40,12 +40,9 @@ pub(super) async fn check_profile(
     let set =
         aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
             .await
-            .map_err(|e| {
-                DeploymentError::configuration(format!(
-                    "The AWS config files could not be read: {e}"
-                ))
-                .with_code("unknown_profile")
-                .with_suggestions([format!("Check the syntax of {}", files.join(" and "))])
+            .map_err(|e| CredsError::UnreadableConfigFiles {
+                files: files.clone(),
+                cause: e.to_string(),
             })?;
     if set.get_profile(name).is_some() {
         return Ok(set);

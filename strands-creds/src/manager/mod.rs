@@ -136,11 +136,7 @@ impl AwsClientManager {
             return r.credentials().await;
         }
         let Some(p) = state.config.credentials_provider() else {
-            return Err(
-                DeploymentError::credential("No credentials provider configured").with_suggestions(
-                    ["Set AWS_PROFILE, run `aws configure`, or run `aws sso login`"],
-                ),
-            );
+            return Err(crate::error::CredsError::NoCredentialsProvider.into());
         };
         p.provide_credentials().await.map_err(|e| {
             let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
