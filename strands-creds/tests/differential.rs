@@ -7,16 +7,22 @@
 //!
 //! moto records every request, so the AssumeRole parameters each tool
 //! sent (MFA serial and code, duration, external id) are compared too.
+//! Where deployments run, each source has its local endpoint
+//! ([`CredentialEndpoints`]: an ECS/EKS container endpoint, IMDSv2, the SSO
+//! portal), which checks the token a real one checks and counts what it
+//! served: each tool must ask its source exactly once per start.
+//!
 //! Nothing leaves 127.0.0.1: `AWS_ENDPOINT_URL` points both at moto,
-//! `AWS_EC2_METADATA_DISABLED=true`, and `HOME` holds a decoy `~/.aws`
-//! that must never be read.
+//! `AWS_EC2_METADATA_DISABLED=true` (IMDS scenarios point
+//! `AWS_EC2_METADATA_SERVICE_ENDPOINT` at the local one), and `HOME` holds
+//! a decoy `~/.aws` that must never be read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use strands_creds::{AwsClientManager, MfaToken};
-use strands_testkit::MotoServer;
+use strands_testkit::{CredentialEndpoints, MotoServer};
 
 const CHILD: &str = "STRANDS_DIFFERENTIAL_CHILD";
 
@@ -67,6 +73,15 @@ struct Scenario {
 const KEYS: &str = "[default]\naws_access_key_id = AKIADEFAULT000000001\naws_secret_access_key = d\n\n\
 [dev]\naws_access_key_id = AKIADEV0000000000001\naws_secret_access_key = v\n\n\
 [base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = b\n";
+
+/// IMDS on, at the local endpoint (every other scenario has it off).
+const IMDS_ON: &[(&str, &str)] = &[
+    ("AWS_EC2_METADATA_DISABLED", "false"),
+    ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "{meta}"),
+];
+
+/// The SSO portal at the local endpoint (the token is in the cache).
+const SSO_PORTAL: &[(&str, &str)] = &[("AWS_ENDPOINT_URL_SSO", "{meta}")];
 
 const ENV_KEYS: &[(&str, &str)] = &[
     ("AWS_ACCESS_KEY_ID", "AKIAENVKEY0000000001"),
@@ -293,6 +308,97 @@ fn scenarios() -> Vec<Scenario> {
             Some("sso"),
             Expect::BothFail,
         ),
+        // ---- Where deployments run: each source on its local endpoint ----
+        s(
+            "ECS task: container credentials, full URI and token",
+            "[default]\nregion = us-east-1\n",
+            "",
+            &[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{container}"),
+                (
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                    strands_testkit::CONTAINER_TOKEN,
+                ),
+            ],
+            None,
+            Expect::Same,
+        ),
+        s(
+            "EKS Pod Identity: container credentials, token file",
+            "[default]\nregion = us-east-1\n",
+            "",
+            &[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{container}"),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "{cfg}/pod-token"),
+            ],
+            None,
+            Expect::Same,
+        ),
+        s(
+            "EC2 instance role over IMDSv2",
+            "[default]\nregion = us-east-1\n",
+            "",
+            IMDS_ON,
+            None,
+            Expect::Same,
+        ),
+        s(
+            "SSO with sso_session, a cached token",
+            "[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Deploy\n\n[sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://corp.awsapps.com/start\n",
+            "",
+            SSO_PORTAL,
+            Some("corp"),
+            Expect::Same,
+        ),
+        s(
+            "SSO with the legacy sso_start_url keys, a cached token",
+            "[profile legacy]\nregion = us-east-1\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Deploy\n",
+            "",
+            SSO_PORTAL,
+            Some("legacy"),
+            Expect::Same,
+        ),
+        s(
+            "role from ECS container credentials (credential_source = EcsContainer)",
+            "[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\ncredential_source = EcsContainer\n",
+            "",
+            &[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{container}"),
+                (
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                    strands_testkit::CONTAINER_TOKEN,
+                ),
+            ],
+            Some("deploy"),
+            Expect::Same,
+        ),
+        s(
+            "role from the EC2 instance (credential_source = Ec2InstanceMetadata)",
+            "[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\ncredential_source = Ec2InstanceMetadata\n",
+            "",
+            IMDS_ON,
+            Some("deploy"),
+            Expect::Same,
+        ),
+        s(
+            "role from an SSO profile (source_profile = corp)",
+            "[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\nsource_profile = corp\n\n[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Deploy\n\n[sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://corp.awsapps.com/start\n",
+            "",
+            SSO_PORTAL,
+            Some("deploy"),
+            Expect::Same,
+        ),
+        s(
+            "a container endpoint given the wrong token",
+            "[default]\nregion = us-east-1\n",
+            "",
+            &[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "{container}"),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "not-the-token"),
+            ],
+            None,
+            Expect::BothFail,
+        ),
         s(
             "a source_profile loop",
             "[profile a]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n",
@@ -334,7 +440,37 @@ fn answer(text: &str, marker: &str) -> Value {
     serde_json::from_str(line.trim()).unwrap()
 }
 
-fn setup(dir: &Path, sc: &Scenario) -> Vec<(String, String)> {
+/// Whether the scenario's source is one of the local credential endpoints
+/// (each must be asked exactly once per start).
+fn uses_endpoints(sc: &Scenario) -> bool {
+    sc.env
+        .iter()
+        .any(|(_, v)| v.contains("{container}") || v.contains("{meta}"))
+}
+
+/// `aws sso login`'s cache entry: `~/.aws/sso/cache/<sha1 of key>.json`,
+/// keyed by the sso-session name or, for the legacy keys, the start URL.
+fn write_sso_token(home: &Path, key: &str, start_url: &str) {
+    use sha1::Digest;
+    let name = sha1::Sha1::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let dir = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let expires = strands_testkit::rfc3339(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(8 * 3600),
+    );
+    let doc = serde_json::json!({
+        "startUrl": start_url,
+        "region": "us-east-1",
+        "accessToken": strands_testkit::SSO_ACCESS_TOKEN,
+        "expiresAt": expires,
+    });
+    std::fs::write(dir.join(format!("{name}.json")), doc.to_string()).unwrap();
+}
+
+fn setup(dir: &Path, sc: &Scenario, meta: &CredentialEndpoints) -> Vec<(String, String)> {
     let cfg = dir.join("cfg");
     let home = dir.join("home");
     std::fs::create_dir_all(&cfg).unwrap();
@@ -351,6 +487,17 @@ fn setup(dir: &Path, sc: &Scenario) -> Vec<(String, String)> {
     )
     .unwrap();
     std::fs::write(cfg.join("credentials"), sc.credentials).unwrap();
+    // EKS Pod Identity's token file.
+    std::fs::write(cfg.join("pod-token"), strands_testkit::CONTAINER_TOKEN).unwrap();
+    // `aws sso login` was run only where the portal is up.
+    if sc.env.iter().any(|(k, _)| *k == "AWS_ENDPOINT_URL_SSO") {
+        write_sso_token(&home, "corp", "https://corp.awsapps.com/start");
+        write_sso_token(
+            &home,
+            "https://legacy.awsapps.com/start",
+            "https://legacy.awsapps.com/start",
+        );
+    }
     // A decoy: a tool that ignores AWS_CONFIG_FILE finds this key.
     std::fs::write(
         home.join(".aws/credentials"),
@@ -370,7 +517,12 @@ fn setup(dir: &Path, sc: &Scenario) -> Vec<(String, String)> {
         ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
     ];
     for (k, v) in sc.env {
-        env.push(((*k).to_owned(), (*v).to_owned()));
+        let v = v
+            .replace("{cfg}", &cfg.display().to_string())
+            .replace("{container}", &meta.container_uri())
+            .replace("{meta}", &meta.url());
+        env.retain(|(old, _)| old != k);
+        env.push(((*k).to_owned(), v));
     }
     env
 }
@@ -411,16 +563,30 @@ fn run_strands(env: &[(String, String)], moto: &str, sc: &Scenario) -> Value {
 #[test]
 fn boto3_and_strands_resolve_the_same_configurations() {
     let moto = MotoServer::builder().record(true).start().unwrap();
+    let meta = CredentialEndpoints::start().unwrap();
     let scenarios = scenarios();
-    assert!(scenarios.len() >= 20);
+    assert!(scenarios.len() >= 30);
     let mut wrong = Vec::new();
     for (i, sc) in scenarios.iter().enumerate() {
         let dir = std::env::temp_dir().join(format!("strands-diff-{}-{i}", std::process::id()));
-        let env = setup(&dir, sc);
+        let env = setup(&dir, sc, &meta);
         let before = moto.recorded_requests().len();
+        let served0 = meta.served();
         let b = run_boto3(&env, moto.endpoint_url(), sc);
         let mid = moto.recorded_requests().len();
+        let served1 = meta.served();
         let s = run_strands(&env, moto.endpoint_url(), sc);
+        let served2 = meta.served();
+        // Each start asks its source once, whichever tool starts.
+        let asked = usize::from(uses_endpoints(sc) && sc.expect == Expect::Same);
+        for (who, n) in [("boto3", served1 - served0), ("strands", served2 - served1)] {
+            if n != asked {
+                wrong.push(format!(
+                    "{}: {who} asked the credential endpoint {n} times, not {asked}",
+                    sc.name
+                ));
+            }
+        }
         let all = moto.recorded_requests();
         let _ = std::fs::remove_dir_all(&dir);
         let ok = |v: &Value| v["ok"].as_bool() == Some(true);
@@ -470,6 +636,15 @@ fn boto3_and_strands_resolve_the_same_configurations() {
             ));
         }
     }
+    // The endpoints checked what real ones check: the wrong container
+    // token was refused for each tool, and every IMDS start made the
+    // IMDSv2 token handshake (two scenarios, two tools).
+    assert!(meta.refused() >= 2, "refused {}", meta.refused());
+    assert!(
+        meta.imds_tokens() >= 4,
+        "IMDS tokens {}",
+        meta.imds_tokens()
+    );
     assert!(
         wrong.is_empty(),
         "{} disagreements:\n{}",

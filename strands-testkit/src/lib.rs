@@ -12,11 +12,16 @@
 //! test cannot pass on one machine by accident of a global install.
 
 mod faults;
+mod metadata;
 mod moto;
 mod proxy;
 mod reset;
 
 pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
+pub use metadata::{
+    CONTAINER_KEY, CONTAINER_TOKEN, CredentialEndpoints, IMDS_KEY, IMDS_ROLE, SSO_ACCESS_TOKEN,
+    SSO_KEY, rfc3339,
+};
 pub use moto::{HarnessError, MotoBuilder, MotoServer, moto_server_path};
 pub use proxy::{Canned, Fault, FaultProxy, lambda_pushback};
 pub use reset::ResetListener;
