@@ -140,6 +140,11 @@ impl CredentialsCache {
                             profile: p.name.clone(),
                             cause,
                         }
+                    } else if login_session_gone(&cause) {
+                        CredsError::LoginRequired {
+                            profile: p.name.clone(),
+                            cause,
+                        }
                     } else {
                         CredsError::ProfileCredentials {
                             profile: p.name.clone(),
@@ -173,6 +178,16 @@ fn sso_not_logged_in(cause: &str) -> bool {
     let c = cause.to_ascii_lowercase();
     c.contains("cached sso token")
         || (c.contains("sso") && (c.contains("expired") || c.contains("sso/cache")))
+}
+
+/// Whether aws-config's login provider failed for want of a live `aws
+/// login` session: its cached token missing, expired, or not refreshed
+/// (`cached Login token is expired`, `failed to refresh cached Login
+/// token`, a missing file under `login/cache`). Read from its words, as
+/// for SSO.
+fn login_session_gone(cause: &str) -> bool {
+    let c = cause.to_ascii_lowercase();
+    c.contains("login token") || c.contains("login/cache")
 }
 
 /// The Display of an error and its sources, each said once.

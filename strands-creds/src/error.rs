@@ -78,6 +78,17 @@ pub(crate) enum CredsError {
         "Profile `{profile}` uses AWS IAM Identity Center (SSO), and its session is not logged in or has expired: {cause}"
     )]
     SsoLoginRequired { profile: String, cause: String },
+    /// An `aws login` profile whose cached session is missing, expired, or
+    /// could not be refreshed: the one thing to do is sign in again.
+    #[error(
+        "Profile `{profile}` uses an `aws login` session, and it is missing or has expired: {cause}"
+    )]
+    LoginRequired { profile: String, cause: String },
+    /// A `login_session` profile in a build without the `login` feature.
+    #[error(
+        "Profile `{profile}` uses an `aws login` session (login_session), and this build of strands-creds has no `login` feature"
+    )]
+    LoginNotEnabled { profile: String },
     /// A credential source that did not answer within the manager's
     /// `credentials_timeout`.
     #[error("The credential source ({source_name}) did not answer within {:.1} s", timeout.as_secs_f64())]
@@ -146,6 +157,8 @@ const ROWS: &[Row] = &[
     Row { name: "profile_credentials", category: CRED, advice: &["Give profile `{profile}` credentials: `aws configure --profile {profile}` (keys), credential_process, `aws configure sso --profile {profile}`, or role_arn with source_profile", "Check them by hand: `aws sts get-caller-identity --profile {profile}`"] },
     Row { name: "mfa_token_unavailable", category: CRED, advice: &["Give the MFA source: AssumeRoleConfig::mfa_token(..) for a role in code, AwsClientManagerBuilder::mfa_token(..) for a role profile; MfaToken::prompt() asks on the terminal", "Sessions with MFA cannot refresh on their own: when one expires, a new code is needed"] },
     Row { name: "sso_login_required", category: CRED, advice: &["Log in: `aws sso login --profile {profile}`, then run this again", "Check it: `aws sts get-caller-identity --profile {profile}`"] },
+    Row { name: "login_required", category: CRED, advice: &["Sign in again: `aws login --profile {profile}`, then run this again", "Check it: `aws sts get-caller-identity --profile {profile}`"] },
+    Row { name: "login_not_enabled", category: CONF, advice: &["Turn on the `login` feature: strands-deploy-utils = { version = \"0.1\", features = [\"login\"] } (or strands-creds' `login`)", "Or hand the session over as a process: credential_process = aws configure export-credentials --profile {profile} --format process"] },
     Row { name: "credentials_timeout", category: CRED, advice: &["If it runs a credential_process, run that command by hand: it must print JSON and exit", "For SSO: run `aws sso login` with the same profile; for a container or instance role, check its endpoint"] },
     Row { name: "incomplete_sts_answer", category: CRED, advice: &["Check the endpoint URL points at STS"] },
     Row { name: "no_credentials_provider", category: CRED, advice: &["Set AWS_PROFILE, run `aws configure`, or run `aws sso login`"] },
@@ -171,6 +184,8 @@ impl CredsError {
             Self::ProfileCredentials { .. } => "profile_credentials",
             Self::MfaTokenUnavailable { .. } => "mfa_token_unavailable",
             Self::SsoLoginRequired { .. } => "sso_login_required",
+            Self::LoginRequired { .. } => "login_required",
+            Self::LoginNotEnabled { .. } => "login_not_enabled",
             Self::CredentialsTimeout { .. } => "credentials_timeout",
             Self::IncompleteStsAnswer => "incomplete_sts_answer",
             Self::NoCredentialsProvider => "no_credentials_provider",
@@ -183,7 +198,9 @@ impl CredsError {
             (
                 Self::UnknownProfile { profile, .. }
                 | Self::ProfileCredentials { profile, .. }
-                | Self::SsoLoginRequired { profile, .. },
+                | Self::SsoLoginRequired { profile, .. }
+                | Self::LoginRequired { profile, .. }
+                | Self::LoginNotEnabled { profile },
                 "{profile}",
             ) => Some(profile.clone()),
             (Self::InvalidRegion { suggestion, .. }, "{suggestion}") => suggestion.clone(),
@@ -351,6 +368,15 @@ mod tests {
             .into(),
             CredsError::IncompleteStsAnswer.into(),
             CredsError::NoCredentialsProvider.into(),
+            CredsError::LoginRequired {
+                profile: "p".into(),
+                cause: "cached Login token is expired".into(),
+            }
+            .into(),
+            CredsError::LoginNotEnabled {
+                profile: "p".into(),
+            }
+            .into(),
         ];
         // Every row is a variant's, every variant has its own row.
         assert_eq!(all.len(), ROWS.len());

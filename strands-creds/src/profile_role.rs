@@ -57,6 +57,7 @@ const CREDENTIAL_KEYS: &[&str] = &[
     "sso_start_url",
     "role_arn",
     "web_identity_token_file",
+    "login_session",
 ];
 
 /// What profile `name` lacks, in words, when it has no key that gives
@@ -67,8 +68,34 @@ pub(crate) fn missing_credentials(
 ) -> Option<String> {
     let p = set.get_profile(name)?;
     CREDENTIAL_KEYS.iter().all(|k| p.get(k).is_none()).then(|| {
-        "it has no aws_access_key_id, credential_process, sso_session or role_arn".to_owned()
+        "it has no aws_access_key_id, credential_process, sso_session, login_session or role_arn"
+            .to_owned()
     })
+}
+
+/// Refuse, before any request, a chain that reaches an `aws login`
+/// profile (`login_session`) in a build without the `login` feature:
+/// aws-config would skip the key and report "no credentials".
+pub(crate) fn check_login(
+    set: &aws_config::profile::ProfileSet,
+    profile: &str,
+) -> Result<(), DeploymentError> {
+    if cfg!(feature = "login") {
+        return Ok(());
+    }
+    let mut name = profile.to_owned();
+    let mut seen = Vec::new();
+    while let Some(p) = set.get_profile(&name) {
+        if p.get("login_session").is_some() {
+            return Err(CredsError::LoginNotEnabled { profile: name }.into());
+        }
+        seen.push(name.clone());
+        match p.get("source_profile") {
+            Some(next) if !seen.iter().any(|s| s == next) => name = next.to_owned(),
+            _ => break,
+        }
+    }
+    Ok(())
 }
 
 /// Where the bottom of a chain gets its credentials.

@@ -22,7 +22,9 @@ fn bad_profiles_are_named_bounded_and_redacted() {
          [profile empty]\nregion = us-east-1\n\n\
          [profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Deploy\n\n\
          [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
-         [profile legacy-sso]\nregion = us-east-1\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Deploy\n\n"
+         [profile legacy-sso]\nregion = us-east-1\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Deploy\n\n\
+         [profile console]\nregion = us-east-1\nlogin_session = arn:aws:iam::123456789012:user/Admin\n\n\
+         [profile via-console]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\nsource_profile = console\n\n"
     );
     // Many profiles: the unknown-profile message shows the nearest few.
     for i in 0..2000 {
@@ -122,6 +124,29 @@ async fn child_bad_profiles() {
         println!("{}", e.to_user_message());
     }
 
+    // `aws login` never run (no cached session): sign in again, named.
+    // Without the `login` feature: said before any request, for the
+    // profile and for a role whose source it is.
+    if cfg!(feature = "login") {
+        let m = builder("console").build().await.unwrap();
+        let e = m.validate_credentials().await.unwrap_err();
+        assert_eq!(e.code(), "strands::credential::login_required", "{e:?}");
+        assert!(
+            e.suggestions()
+                .iter()
+                .any(|s| s.contains("aws login --profile console")),
+            "{:?}",
+            e.suggestions()
+        );
+        println!("{}", e.to_user_message());
+    } else {
+        for profile in ["console", "via-console"] {
+            let e = builder(profile).build().await.unwrap_err();
+            assert_eq!(e.code(), "strands::configuration::login_not_enabled");
+            assert!(e.message().contains("`console`"), "{}", e.message());
+        }
+    }
+
     // A profile with nothing in it: named, and what it lacks.
     let m = builder("empty").build().await.unwrap();
     let e = m.validate_credentials().await.unwrap_err();
@@ -132,10 +157,10 @@ async fn child_bad_profiles() {
         e.message()
     );
 
-    // An unknown profile among 2006: a count and the nearest few.
+    // An unknown profile among 2008: a count and the nearest few.
     let e = builder("generated-77x").build().await.unwrap_err();
     assert_eq!(e.code(), "strands::configuration::unknown_profile");
-    assert!(e.message().contains("2006 found"), "{}", e.message());
+    assert!(e.message().contains("2008 found"), "{}", e.message());
     assert!(e.message().contains("generated-77"), "{}", e.message());
     assert!(e.message().len() < 2000, "{}", e.message().len());
 

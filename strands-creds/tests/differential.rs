@@ -80,6 +80,55 @@ const IMDS_ON: &[(&str, &str)] = &[
     ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "{meta}"),
 ];
 
+/// `aws login` was run (its session is in `~/.aws/login/cache`).
+const LOGIN: &[(&str, &str)] = &[("STRANDS_DIFF_LOGGED_IN", "1")];
+
+const LOGIN_PROFILE: &str =
+    "[profile console]\nregion = us-east-1\nlogin_session = arn:aws:iam::123456789012:user/Admin\n";
+
+/// With the `login` feature strands resolves an `aws login` profile as
+/// botocore's `LoginProvider` does; without it, it refuses before any
+/// request (`strands::configuration::login_not_enabled`).
+const LOGIN_EXPECT: Expect = if cfg!(feature = "login") {
+    Expect::Same
+} else {
+    Expect::StrandsRefuses
+};
+
+/// The access key of the cached `aws login` session.
+const LOGIN_KEY: &str = "ASIALOGINSESSION0001";
+
+/// `aws login`'s cache entry, `~/.aws/login/cache/<sha256 of the
+/// session>.json`, with an unexpired access token: both tools use it as
+/// is (the DPoP key, a P-256 key made for this test, signs only refreshes).
+fn write_login_token(home: &Path, session: &str) {
+    use sha2::Digest;
+    let name = sha2::Sha256::digest(session.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let dir = home.join(".aws/login/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let expires = strands_testkit::rfc3339(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
+    );
+    let doc = serde_json::json!({
+        "accessToken": {
+            "accessKeyId": LOGIN_KEY,
+            "secretAccessKey": "login-secret",
+            "sessionToken": "login-session-token",
+            "accountId": "123456789012",
+            "expiresAt": expires,
+        },
+        "tokenType": "aws_sigv4",
+        "refreshToken": "login-refresh-token",
+        "idToken": "login-id-token",
+        "clientId": "arn:aws:signin:::devtools/same-device",
+        "dpopKey": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAqs0sIC0OdUe+Ypw0IPyslchjiKIzqrFf58mq5G5m98oAoGCCqGSM49\nAwEHoUQDQgAEIUXt3bjKflJiNRXDY07jJH/07n8pA16c8ATte8Fc5JWMZyyF+QNs\n2Vj5JDu6hygv+2Jt9EoE5RQlsu/gACUwLw==\n-----END EC PRIVATE KEY-----\n",
+    });
+    std::fs::write(dir.join(format!("{name}.json")), doc.to_string()).unwrap();
+}
+
 /// The SSO portal at the local endpoint (the token is in the cache).
 const SSO_PORTAL: &[(&str, &str)] = &[("AWS_ENDPOINT_URL_SSO", "{meta}")];
 
@@ -389,6 +438,22 @@ fn scenarios() -> Vec<Scenario> {
             Expect::Same,
         ),
         s(
+            "an `aws login` session (login_session), a cached token",
+            LOGIN_PROFILE,
+            "",
+            LOGIN,
+            Some("console"),
+            LOGIN_EXPECT,
+        ),
+        s(
+            "role from an `aws login` profile (source_profile = console)",
+            "[profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\nsource_profile = console\n\n[profile console]\nregion = us-east-1\nlogin_session = arn:aws:iam::123456789012:user/Admin\n",
+            "",
+            LOGIN,
+            Some("deploy"),
+            LOGIN_EXPECT,
+        ),
+        s(
             "a container endpoint given the wrong token",
             "[default]\nregion = us-east-1\n",
             "",
@@ -489,6 +554,9 @@ fn setup(dir: &Path, sc: &Scenario, meta: &CredentialEndpoints) -> Vec<(String, 
     std::fs::write(cfg.join("credentials"), sc.credentials).unwrap();
     // EKS Pod Identity's token file.
     std::fs::write(cfg.join("pod-token"), strands_testkit::CONTAINER_TOKEN).unwrap();
+    if sc.env.iter().any(|(k, _)| *k == "STRANDS_DIFF_LOGGED_IN") {
+        write_login_token(&home, "arn:aws:iam::123456789012:user/Admin");
+    }
     // `aws sso login` was run only where the portal is up.
     if sc.env.iter().any(|(k, _)| *k == "AWS_ENDPOINT_URL_SSO") {
         write_sso_token(&home, "corp", "https://corp.awsapps.com/start");

@@ -9,8 +9,7 @@ use std::time::Instant;
 
 /// The client features the tests exercise (S3 and IAM from the manager,
 /// S3 through the facade): off by default for users, on for the check.
-const TEST_FEATURES: &str =
-    "strands-creds/s3,strands-creds/iam,strands-deploy-utils/s3,strands-deploy-utils/iam";
+const TEST_FEATURES: &str = "strands-creds/s3,strands-creds/iam,strands-creds/login,strands-deploy-utils/s3,strands-deploy-utils/iam";
 
 /// Every other client feature: compiled (not linked into tests) so a
 /// feature nobody tests still builds.

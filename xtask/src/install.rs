@@ -9,6 +9,10 @@ use std::process::Command;
 /// Pinned, so every machine runs the emulator the tests were written against.
 pub(crate) const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 
+/// botocore's `crt` extra, pinned as botocore 1.44 pins it: its
+/// `LoginProvider` (`login_session`, `aws login`) needs awscrt's EC keys.
+const CRT_REQUIREMENT: &str = "awscrt==0.38.0";
+
 /// The venv, relative to the workspace root.
 const VENV: &str = "target/moto-venv";
 
@@ -27,15 +31,16 @@ pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
     let venv = root.join(VENV);
     let bin = venv.join("bin/moto_server");
     let stamp = venv.join(".strands-moto");
-    let installed = std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == MOTO_REQUIREMENT);
+    let want = format!("{MOTO_REQUIREMENT} {CRT_REQUIREMENT}");
+    let installed = std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == want);
     if bin.exists() && installed {
         println!("xtask: moto_server present at {}", bin.display());
         ensure_botocore_pins(root, &venv)?;
         return Ok(bin);
     }
     println!(
-        "xtask: installing {MOTO_REQUIREMENT} into {VENV} (python3 -m venv, then pip); \
-         tests start it from there"
+        "xtask: installing {MOTO_REQUIREMENT} and {CRT_REQUIREMENT} into {VENV} \
+         (python3 -m venv, then pip); tests start it from there"
     );
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     if !cmd::succeeds(Command::new(&python).arg("--version")) {
@@ -63,6 +68,7 @@ pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
             "--quiet",
             "--disable-pip-version-check",
             MOTO_REQUIREMENT,
+            CRT_REQUIREMENT,
         ]),
     )?;
     if !bin.exists() {
@@ -71,7 +77,7 @@ pub(crate) fn ensure_moto(root: &Path) -> Result<PathBuf, StepFailed> {
             format!("pip finished but {} is missing", bin.display()),
         ));
     }
-    std::fs::write(&stamp, MOTO_REQUIREMENT).map_err(|e| {
+    std::fs::write(&stamp, &want).map_err(|e| {
         StepFailed::new("install-moto", format!("writing {}: {e}", stamp.display()))
     })?;
     println!("xtask: installed moto_server at {}", bin.display());

@@ -207,6 +207,7 @@ impl AwsClientManagerBuilder {
         let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
         if let Some(p) = self.profile.clone().or(env_profile.clone()) {
             let set = check_profile(&p).await?;
+            profile_role::check_login(&set, &p)?;
             // strands assumes a role profile itself when the profile is
             // what the credentials come from: named in code, or by
             // AWS_PROFILE with no keys in the environment to win over it.
