@@ -20,6 +20,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{
     self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError,
 };
+use aws_types::sdk_config::SharedTimeSource;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,11 @@ use tokio::sync::{Mutex, RwLock};
 /// How long before expiry credentials are fetched again (the AWS SDKs'
 /// identity caches use a few minutes of buffer too).
 pub(crate) const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+
+/// How long after a failed refresh, while the credentials held are still
+/// valid, the next one is tried (aws-config's login provider waits 30 s
+/// between refreshes too).
+pub(crate) const RETRY_REFRESH_AFTER: Duration = Duration::from_secs(30);
 
 /// The longest one fetch may take by default (a `credential_process`,
 /// SSO, the container endpoint, instance metadata): 30 s, far above a
@@ -51,8 +57,12 @@ struct Inner {
     profile: Option<ProfileNote>,
     timeout: Duration,
     current: RwLock<Option<Credentials>>,
-    fetch: Mutex<()>,
+    /// The single flight; it holds when the next refresh may be tried
+    /// after one failed while the credentials held were still valid.
+    fetch: Mutex<Option<SystemTime>>,
     fetches: AtomicU64,
+    /// The manager's clock (the SDK's time source).
+    time: SharedTimeSource,
 }
 
 /// Credentials from `source`, fetched once per lifetime.
@@ -76,6 +86,7 @@ impl CredentialsCache {
         describe: impl Into<String>,
         profile: Option<ProfileNote>,
         timeout: Duration,
+        time: SharedTimeSource,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -84,8 +95,9 @@ impl CredentialsCache {
                 profile,
                 timeout,
                 current: RwLock::new(None),
-                fetch: Mutex::new(()),
+                fetch: Mutex::new(None),
                 fetches: AtomicU64::new(0),
+                time,
             }),
         }
     }
@@ -106,27 +118,55 @@ impl CredentialsCache {
     }
 
     async fn fresh(&self) -> Option<Credentials> {
+        let now = self.inner.time.now();
         let c = self.inner.current.read().await;
         let c = c.as_ref()?;
-        let fresh = c.expiry().is_none_or(|e| {
-            e.checked_sub(REFRESH_AHEAD)
-                .is_some_and(|at| SystemTime::now() < at)
-        });
+        let fresh = c
+            .expiry()
+            .is_none_or(|e| e.checked_sub(REFRESH_AHEAD).is_some_and(|at| now < at));
         fresh.then(|| c.clone())
     }
 
-    /// Credentials, fetched in a single flight when due.
+    /// The credentials held, if they have not expired at `now`.
+    async fn still_valid(&self, now: SystemTime) -> Option<Credentials> {
+        let c = self.inner.current.read().await;
+        let c = c.as_ref()?;
+        c.expiry().is_none_or(|e| now < e).then(|| c.clone())
+    }
+
+    /// Credentials, fetched in a single flight when due. A refresh that
+    /// fails while the credentials held are still valid keeps them (as
+    /// botocore does) and is tried again [`RETRY_REFRESH_AFTER`] later, not
+    /// on every request; once they expire, the failure is the answer.
     pub(crate) async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         if let Some(c) = self.fresh().await {
             return Ok(c);
         }
-        let _flight = self.inner.fetch.lock().await;
+        let mut flight = self.inner.fetch.lock().await;
         if let Some(c) = self.fresh().await {
+            return Ok(c);
+        }
+        let now = self.inner.time.now();
+        if flight.is_some_and(|not_before| now < not_before)
+            && let Some(c) = self.still_valid(now).await
+        {
             return Ok(c);
         }
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
         let timeout = self.inner.timeout;
         let fetched = tokio::time::timeout(timeout, self.inner.source.provide_credentials()).await;
+        if !matches!(fetched, Ok(Ok(_)))
+            && let Some(c) = self.still_valid(now).await
+        {
+            tracing::warn!(
+                source = %self.inner.describe,
+                retry_in = ?RETRY_REFRESH_AFTER,
+                "refreshing credentials failed; the current ones are still valid and stay in use"
+            );
+            *flight = Some(now + RETRY_REFRESH_AFTER);
+            return Ok(c);
+        }
+        *flight = None;
         let c = match fetched {
             Ok(Ok(c)) => c,
             // Under a named profile, the error names it (the SDK's says

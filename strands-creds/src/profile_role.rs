@@ -334,6 +334,10 @@ impl RolePlan {
             Some(h) => pc.with_http_client(h),
             None => pc,
         };
+        let pc = match base.time_source() {
+            Some(t) => pc.with_time_source(t),
+            None => pc,
+        };
         let mut creds = match &self.source {
             Source::Profile(name) => SharedCredentialsProvider::new(
                 ProfileFileCredentialsProvider::builder()

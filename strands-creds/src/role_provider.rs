@@ -12,10 +12,12 @@
 //! one STS call is made per refresh.
 
 use crate::assume_role::AssumeRoleConfig;
+use crate::credentials_cache::RETRY_REFRESH_AFTER;
 use crate::error::CredsError;
 use crate::identity::CallerIdentity;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError};
+use aws_types::sdk_config::SharedTimeSource;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,8 +36,12 @@ struct Inner {
     sts: aws_sdk_sts::Client,
     config: AssumeRoleConfig,
     current: RwLock<Option<Session>>,
-    refresh: Mutex<()>,
+    /// The single flight; it holds when the next renewal may be tried
+    /// after one failed while the session was still valid.
+    refresh: Mutex<Option<SystemTime>>,
     sts_calls: AtomicU64,
+    /// The STS client's clock (the manager's time source).
+    time: SharedTimeSource,
 }
 
 /// Credentials of an assumed role, renewed ahead of expiry.
@@ -56,13 +62,15 @@ impl fmt::Debug for RoleProvider {
 impl RoleProvider {
     /// `sts` is a client with the source credentials (the chain or profile).
     pub(crate) fn new(sts: aws_sdk_sts::Client, config: AssumeRoleConfig) -> Self {
+        let time = sts.config().time_source().unwrap_or_default();
         Self {
             inner: Arc::new(Inner {
                 sts,
                 config,
                 current: RwLock::new(None),
-                refresh: Mutex::new(()),
+                refresh: Mutex::new(None),
                 sts_calls: AtomicU64::new(0),
+                time,
             }),
         }
     }
@@ -74,25 +82,60 @@ impl RoleProvider {
     }
 
     async fn fresh(&self) -> Option<Credentials> {
+        let now = self.inner.time.now();
         let s = self.inner.current.read().await;
         let s = s.as_ref()?;
         let renew_at = s
             .expires
             .checked_sub(self.inner.config.refresh_ahead)
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        (SystemTime::now() < renew_at).then(|| s.credentials.clone())
+        (now < renew_at).then(|| s.credentials.clone())
     }
 
-    /// Credentials, renewed in a single flight when due.
+    /// The session's credentials, if it has not expired at `now`.
+    async fn still_valid(&self, now: SystemTime) -> Option<Credentials> {
+        let s = self.inner.current.read().await;
+        let s = s.as_ref()?;
+        (now < s.expires).then(|| s.credentials.clone())
+    }
+
+    /// Credentials, renewed in a single flight when due. A renewal that
+    /// fails while the session is still valid keeps it (as botocore does)
+    /// and is tried again [`RETRY_REFRESH_AFTER`] later; once the session
+    /// has expired, the failure is the answer.
     pub(crate) async fn credentials(&self) -> Result<Credentials, DeploymentError> {
         if let Some(c) = self.fresh().await {
             return Ok(c);
         }
-        let _flight = self.inner.refresh.lock().await;
+        let mut flight = self.inner.refresh.lock().await;
         if let Some(c) = self.fresh().await {
             return Ok(c);
         }
-        Ok(self.assume(true).await?.credentials)
+        let now = self.inner.time.now();
+        if flight.is_some_and(|not_before| now < not_before)
+            && let Some(c) = self.still_valid(now).await
+        {
+            return Ok(c);
+        }
+        match self.assume(true).await {
+            Ok(s) => {
+                *flight = None;
+                Ok(s.credentials)
+            }
+            Err(e) => match self.still_valid(now).await {
+                Some(c) => {
+                    tracing::warn!(
+                        role_arn = %self.inner.config.role_arn,
+                        code = %e.code(),
+                        retry_in = ?RETRY_REFRESH_AFTER,
+                        "renewing the role session failed; the current one is still valid and stays in use"
+                    );
+                    *flight = Some(now + RETRY_REFRESH_AFTER);
+                    Ok(c)
+                }
+                None => Err(e),
+            },
+        }
     }
 
     /// Assume the role now, whatever the current session's age.
@@ -177,7 +220,7 @@ impl RoleProvider {
             return Err(DeploymentError::from(CredsError::IncompleteStsAnswer).with_context(ctx()));
         };
         let expires =
-            SystemTime::try_from(*creds.expiration()).unwrap_or_else(|_| SystemTime::now());
+            SystemTime::try_from(*creds.expiration()).unwrap_or_else(|_| self.inner.time.now());
         let credentials = Credentials::new(
             creds.access_key_id(),
             creds.secret_access_key(),

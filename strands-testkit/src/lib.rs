@@ -20,7 +20,7 @@ mod reset;
 pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
 pub use metadata::{
     CONTAINER_KEY, CONTAINER_TOKEN, CredentialEndpoints, IMDS_KEY, IMDS_ROLE, SSO_ACCESS_TOKEN,
-    SSO_KEY, rfc3339,
+    SSO_KEY, control, rfc3339,
 };
 pub use moto::{HarnessError, MotoBuilder, MotoServer, moto_server_path};
 pub use proxy::{Canned, Fault, FaultProxy, lambda_pushback};

@@ -10,7 +10,19 @@
 //!   `GET /latest/meta-data/...` must carry it as `X-aws-ec2-metadata-token`
 //!   (401 otherwise); the role name, then its credentials document;
 //! - **the SSO portal**: `GET /federation/credentials?role_name=..&account_id=..`
-//!   with `x-amz-sso_bearer_token` equal to the cached access token.
+//!   with `x-amz-sso_bearer_token` equal to the cached access token;
+//! - **STS** (`POST /`, the query protocol): `AssumeRole`, whose session
+//!   expires `DurationSeconds` after this server's "now", and
+//!   `GetCallerIdentity`. moto is the STS of every other test; this one
+//!   exists because a long deployment runs on a test's clock, and moto
+//!   dates sessions by its own. Every request signed with a session token
+//!   this server issued and that had expired by its "now" is counted
+//!   ([`CredentialEndpoints::stale_requests`]) and answered `ExpiredToken`,
+//!   as STS would.
+//!
+//! A test in another process (the manager runs in a child, where the
+//! environment points at these endpoints) moves the clock and reads the
+//! counts through `/control/...` (see [`control`]).
 //!
 //! Each counts the credential documents it served, so a test can assert a
 //! source was asked exactly once per start. The documents expire
@@ -43,6 +55,8 @@ struct Counts {
     imds_tokens: AtomicUsize,
     imds: AtomicUsize,
     sso: AtomicUsize,
+    assume_role: AtomicUsize,
+    stale: AtomicUsize,
     refused: AtomicUsize,
 }
 
@@ -56,6 +70,8 @@ struct Shared {
     stop: AtomicBool,
     /// The container endpoint's answer instead of credentials, if set.
     container_fault: Mutex<Option<(u16, String)>>,
+    /// Every session token handed out, with its expiry.
+    issued: Mutex<std::collections::HashMap<String, SystemTime>>,
 }
 
 /// The running endpoints; stop accepting when dropped.
@@ -77,6 +93,7 @@ impl CredentialEndpoints {
             now: Mutex::new(None),
             stop: AtomicBool::new(false),
             container_fault: Mutex::new(None),
+            issued: Mutex::new(std::collections::HashMap::new()),
         });
         let s = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -150,6 +167,54 @@ impl CredentialEndpoints {
     pub fn refused(&self) -> usize {
         self.shared.counts.refused.load(Ordering::SeqCst)
     }
+    /// AssumeRole calls answered.
+    pub fn assume_role_calls(&self) -> usize {
+        self.shared.counts.assume_role.load(Ordering::SeqCst)
+    }
+    /// STS requests signed with a session token that had expired.
+    pub fn stale_requests(&self) -> usize {
+        self.shared.counts.stale.load(Ordering::SeqCst)
+    }
+}
+
+/// The endpoints' control routes, for a test in another process:
+/// `PUT /control/now/<unix seconds>`, `PUT /control/container-fault/<status>`,
+/// `PUT /control/container-ok`, and `GET /control/counts` (JSON:
+/// `container`, `imds`, `sso`, `assume_role`, `stale`, `refused`).
+pub mod control {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    fn agent() -> ureq::Agent {
+        crate::loopback_agent(Duration::from_secs(5))
+    }
+
+    /// Date documents and sessions from `now` on.
+    pub fn set_now(url: &str, now: SystemTime) -> Result<(), ureq::Error> {
+        let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        agent()
+            .put(&format!("{url}/control/now/{secs}"))
+            .send_empty()
+            .map(|_| ())
+    }
+
+    /// Make the container endpoint answer `status` (`None`: credentials).
+    pub fn container_fault(url: &str, status: Option<u16>) -> Result<(), ureq::Error> {
+        let path = match status {
+            Some(s) => format!("{url}/control/container-fault/{s}"),
+            None => format!("{url}/control/container-ok"),
+        };
+        agent().put(&path).send_empty().map(|_| ())
+    }
+
+    /// What the endpoints served so far.
+    pub fn counts(url: &str) -> Result<serde_json::Value, ureq::Error> {
+        let text = agent()
+            .get(&format!("{url}/control/counts"))
+            .call()?
+            .body_mut()
+            .read_to_string()?;
+        Ok(serde_json::from_str(&text).unwrap_or_default())
+    }
 }
 
 impl Drop for CredentialEndpoints {
@@ -164,6 +229,7 @@ struct Request {
     method: String,
     path: String,
     headers: Vec<(String, String)>,
+    body: String,
 }
 
 impl Request {
@@ -207,6 +273,7 @@ fn read_request(conn: &TcpStream) -> Option<Request> {
         method,
         path,
         headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
 
@@ -251,7 +318,48 @@ fn serve(conn: TcpStream, s: &Shared) {
         respond(conn, 401, "text/plain", "Unauthorized");
     };
     let path = req.path.split('?').next().unwrap_or("");
+    let issue = |token: String, expires: SystemTime| {
+        if let Ok(mut m) = s.issued.lock() {
+            m.insert(token, expires);
+        }
+    };
     match (req.method.as_str(), path) {
+        ("PUT", p) if p.starts_with("/control/now/") => {
+            let secs: u64 = p.trim_start_matches("/control/now/").parse().unwrap_or(0);
+            if let Ok(mut n) = s.now.lock() {
+                *n = Some(UNIX_EPOCH + Duration::from_secs(secs));
+            }
+            respond(conn, 200, "text/plain", "");
+        }
+        ("PUT", p) if p.starts_with("/control/container-fault/") => {
+            let status: u16 = p
+                .trim_start_matches("/control/container-fault/")
+                .parse()
+                .unwrap_or(500);
+            if let Ok(mut f) = s.container_fault.lock() {
+                *f = Some((status, r#"{"message":"injected fault"}"#.to_owned()));
+            }
+            respond(conn, 200, "text/plain", "");
+        }
+        ("PUT", "/control/container-ok") => {
+            if let Ok(mut f) = s.container_fault.lock() {
+                *f = None;
+            }
+            respond(conn, 200, "text/plain", "");
+        }
+        ("GET", "/control/counts") => {
+            let c = &s.counts;
+            let body = serde_json::json!({
+                "container": c.container.load(Ordering::SeqCst),
+                "imds": c.imds.load(Ordering::SeqCst),
+                "sso": c.sso.load(Ordering::SeqCst),
+                "assume_role": c.assume_role.load(Ordering::SeqCst),
+                "stale": c.stale.load(Ordering::SeqCst),
+                "refused": c.refused.load(Ordering::SeqCst),
+            });
+            respond(conn, 200, "application/json", &body.to_string());
+        }
+        ("POST", "/") => sts(conn, &req, s, now),
         ("GET", p) if p.starts_with("/container/") => {
             if req.header("authorization") != Some(CONTAINER_TOKEN) {
                 return refuse(conn);
@@ -260,6 +368,7 @@ fn serve(conn: TcpStream, s: &Shared) {
                 return respond(conn, status, "application/json", &body);
             }
             let n = s.counts.container.fetch_add(1, Ordering::SeqCst) + 1;
+            issue(format!("container-session-{n}"), expiration);
             let body = serde_json::json!({
                 "AccessKeyId": CONTAINER_KEY,
                 "SecretAccessKey": format!("container-secret-{n}"),
@@ -299,6 +408,7 @@ fn serve(conn: TcpStream, s: &Shared) {
                 }
                 p if p == format!("/latest/meta-data/iam/security-credentials/{IMDS_ROLE}") => {
                     let n = s.counts.imds.fetch_add(1, Ordering::SeqCst) + 1;
+                    issue(format!("instance-session-{n}"), expiration);
                     let body = serde_json::json!({
                         "Code": "Success",
                         "LastUpdated": rfc3339(now),
@@ -323,6 +433,7 @@ fn serve(conn: TcpStream, s: &Shared) {
                 );
             }
             let n = s.counts.sso.fetch_add(1, Ordering::SeqCst) + 1;
+            issue(format!("sso-session-{n}"), expiration);
             let millis = expiration
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis())
@@ -338,6 +449,72 @@ fn serve(conn: TcpStream, s: &Shared) {
             respond(conn, 200, "application/json", &body.to_string());
         }
         _ => respond(conn, 404, "text/plain", "Not Found"),
+    }
+}
+
+/// One form field of a query-protocol body (values here need no decoding
+/// beyond `%3A` and `%2F`, which ARNs carry).
+fn form_field(body: &str, key: &str) -> Option<String> {
+    body.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then(|| v.replace("%3A", ":").replace("%2F", "/"))
+    })
+}
+
+const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+/// STS, on this server's clock: AssumeRole and GetCallerIdentity.
+fn sts(conn: TcpStream, req: &Request, s: &Shared, now: SystemTime) {
+    if let Some(token) = req.header("x-amz-security-token") {
+        let expired = s
+            .issued
+            .lock()
+            .ok()
+            .and_then(|m| m.get(token).copied())
+            .is_some_and(|exp| exp <= now);
+        if expired {
+            s.counts.stale.fetch_add(1, Ordering::SeqCst);
+            let body = format!(
+                "<ErrorResponse xmlns=\"{STS_NS}\"><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error><RequestId>stale</RequestId></ErrorResponse>"
+            );
+            return respond(conn, 400, "text/xml", &body);
+        }
+    }
+    match form_field(&req.body, "Action").as_deref() {
+        Some("AssumeRole") => {
+            let n = s.counts.assume_role.fetch_add(1, Ordering::SeqCst) + 1;
+            let secs: u64 = form_field(&req.body, "DurationSeconds")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(3600);
+            let expires = now + Duration::from_secs(secs);
+            let role = form_field(&req.body, "RoleArn").unwrap_or_default();
+            let role_name = role.rsplit('/').next().unwrap_or("role").to_owned();
+            let session = form_field(&req.body, "RoleSessionName").unwrap_or_default();
+            let token = format!("role-session-{n}");
+            if let Ok(mut m) = s.issued.lock() {
+                m.insert(token.clone(), expires);
+            }
+            let body = format!(
+                "<AssumeRoleResponse xmlns=\"{STS_NS}\"><AssumeRoleResult><Credentials>\
+                 <AccessKeyId>ASIAROLESESSION00001</AccessKeyId><SecretAccessKey>role-secret-{n}</SecretAccessKey>\
+                 <SessionToken>{token}</SessionToken><Expiration>{}</Expiration></Credentials>\
+                 <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/{role_name}/{session}</Arn>\
+                 <AssumedRoleId>AROAEXAMPLE:{session}</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>\
+                 <ResponseMetadata><RequestId>assume-{n}</RequestId></ResponseMetadata></AssumeRoleResponse>",
+                rfc3339(expires)
+            );
+            respond(conn, 200, "text/xml", &body);
+        }
+        Some("GetCallerIdentity") => {
+            let body = format!(
+                "<GetCallerIdentityResponse xmlns=\"{STS_NS}\"><GetCallerIdentityResult>\
+                 <Arn>arn:aws:sts::123456789012:assumed-role/Caller/session</Arn><UserId>AROAEXAMPLE:session</UserId>\
+                 <Account>123456789012</Account></GetCallerIdentityResult>\
+                 <ResponseMetadata><RequestId>whoami</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+            );
+            respond(conn, 200, "text/xml", &body);
+        }
+        _ => respond(conn, 400, "text/plain", "Unknown action"),
     }
 }
 

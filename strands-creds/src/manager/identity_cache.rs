@@ -16,7 +16,11 @@ impl AwsClientManager {
         let mut cache = self.inner.identity.lock().await;
         let (idx, _) = self.current();
         if let Some(c) = cache.as_ref() {
-            let live = c.expires.is_none_or(|e| SystemTime::now() < e);
+            let now = self.inner.regions[idx]
+                .config
+                .time_source()
+                .map_or_else(SystemTime::now, |t| t.now());
+            let live = c.expires.is_none_or(|e| now < e);
             if c.region == idx && c.epoch == self.inner.epoch.load(Ordering::Acquire) && live {
                 return Ok(c.identity.clone());
             }
