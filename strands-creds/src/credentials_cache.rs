@@ -172,7 +172,16 @@ impl CredentialsCache {
             // Under a named profile, the error names it (the SDK's says
             // which providers of the default chain were tried).
             Ok(Err(e)) => match &self.inner.profile {
-                None => return Err(e),
+                // The default chain: a container endpoint that answered
+                // without credentials is named (the chain's own error
+                // says only "an error occurred while loading credentials").
+                None => {
+                    let cause = chain_text(&e);
+                    if !container_failed(&cause) {
+                        return Err(e);
+                    }
+                    return Err(e.or_named(CredsError::ContainerCredentials { cause }.into()));
+                }
                 Some(p) => {
                     let cause = chain_text(&e);
                     let named = if sso_not_logged_in(&cause) {
@@ -228,6 +237,27 @@ fn sso_not_logged_in(cause: &str) -> bool {
 fn login_session_gone(cause: &str) -> bool {
     let c = cause.to_ascii_lowercase();
     c.contains("login token") || c.contains("login/cache")
+}
+
+/// Whether aws-config's container provider (ECS, EKS Pod Identity) got an
+/// answer that was not credentials: a status (`Non-success status from
+/// HTTP credential provider`) or a body it could not read.
+fn container_failed(cause: &str) -> bool {
+    if std::env::var_os("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+        || std::env::var_os("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+    {
+        let c = cause.to_ascii_lowercase();
+        [
+            "http credential provider",
+            "ecs provider",
+            "in response but it was missing",
+            "invalid json",
+        ]
+        .iter()
+        .any(|w| c.contains(w))
+    } else {
+        false
+    }
 }
 
 /// The Display of an error and its sources, each said once.

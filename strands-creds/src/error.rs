@@ -89,6 +89,26 @@ pub(crate) enum CredsError {
         "Profile `{profile}` uses an `aws login` session (login_session), and this build of strands-creds has no `login` feature"
     )]
     LoginNotEnabled { profile: String },
+    /// A web identity token file (GitHub Actions OIDC, EKS IRSA) that is
+    /// missing or empty, found before any request.
+    #[error("The web identity token file `{file}` ({from}) {why}")]
+    WebIdentityToken {
+        from: String,
+        file: String,
+        why: String,
+    },
+    /// A container credentials endpoint the SDKs would refuse, found
+    /// before any request.
+    #[error(
+        "The container credentials endpoint `{uri}` (AWS_CONTAINER_CREDENTIALS_FULL_URI) {why}"
+    )]
+    ContainerEndpoint { uri: String, why: String },
+    /// The container credentials endpoint answered, but not with
+    /// credentials (a refused token, a 5xx, garbage).
+    #[error(
+        "The container credentials endpoint (ECS task role or EKS Pod Identity) did not give credentials: {cause}"
+    )]
+    ContainerCredentials { cause: String },
     /// A credential source that did not answer within the manager's
     /// `credentials_timeout`.
     #[error("The credential source ({source_name}) did not answer within {:.1} s", timeout.as_secs_f64())]
@@ -159,6 +179,9 @@ const ROWS: &[Row] = &[
     Row { name: "sso_login_required", category: CRED, advice: &["Log in: `aws sso login --profile {profile}`, then run this again", "Check it: `aws sts get-caller-identity --profile {profile}`"] },
     Row { name: "login_required", category: CRED, advice: &["Sign in again: `aws login --profile {profile}`, then run this again", "Check it: `aws sts get-caller-identity --profile {profile}`"] },
     Row { name: "login_not_enabled", category: CONF, advice: &["Turn on the `login` feature: strands-deploy-utils = { version = \"0.1\", features = [\"login\"] } (or strands-creds' `login`)", "Or hand the session over as a process: credential_process = aws configure export-credentials --profile {profile} --format process"] },
+    Row { name: "web_identity_token", category: CRED, advice: &["Point AWS_WEB_IDENTITY_TOKEN_FILE (or the profile's web_identity_token_file) at the token your platform writes: GitHub Actions needs `permissions: id-token: write` and an OIDC step (aws-actions/configure-aws-credentials); EKS mounts it at /var/run/secrets/eks.amazonaws.com/serviceaccount/token", "An empty file means the token was not written yet: run the step that fetches it first"] },
+    Row { name: "container_endpoint", category: CONF, advice: &["Use the URI the platform sets: ECS sets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, EKS Pod Identity sets http://169.254.170.23/v1/credentials; any other host needs https", "For a local test endpoint use http://127.0.0.1:PORT"] },
+    Row { name: "container_credentials", category: CRED, advice: &["A refused token (401, 403): check AWS_CONTAINER_AUTHORIZATION_TOKEN or the file in AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is the one the agent gave this task or pod", "An error status or garbage: check the ECS task role or the EKS Pod Identity association, and that the agent is running (`curl -H \"Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)\" $AWS_CONTAINER_CREDENTIALS_FULL_URI`)"] },
     Row { name: "credentials_timeout", category: CRED, advice: &["If it runs a credential_process, run that command by hand: it must print JSON and exit", "For SSO: run `aws sso login` with the same profile; for a container or instance role, check its endpoint"] },
     Row { name: "incomplete_sts_answer", category: CRED, advice: &["Check the endpoint URL points at STS"] },
     Row { name: "no_credentials_provider", category: CRED, advice: &["Set AWS_PROFILE, run `aws configure`, or run `aws sso login`"] },
@@ -186,6 +209,9 @@ impl CredsError {
             Self::SsoLoginRequired { .. } => "sso_login_required",
             Self::LoginRequired { .. } => "login_required",
             Self::LoginNotEnabled { .. } => "login_not_enabled",
+            Self::WebIdentityToken { .. } => "web_identity_token",
+            Self::ContainerEndpoint { .. } => "container_endpoint",
+            Self::ContainerCredentials { .. } => "container_credentials",
             Self::CredentialsTimeout { .. } => "credentials_timeout",
             Self::IncompleteStsAnswer => "incomplete_sts_answer",
             Self::NoCredentialsProvider => "no_credentials_provider",
@@ -375,6 +401,21 @@ mod tests {
             .into(),
             CredsError::LoginNotEnabled {
                 profile: "p".into(),
+            }
+            .into(),
+            CredsError::WebIdentityToken {
+                from: "AWS_WEB_IDENTITY_TOKEN_FILE".into(),
+                file: "/t".into(),
+                why: "is empty".into(),
+            }
+            .into(),
+            CredsError::ContainerEndpoint {
+                uri: "http://10.0.0.1/".into(),
+                why: "is refused".into(),
+            }
+            .into(),
+            CredsError::ContainerCredentials {
+                cause: "HTTP 401".into(),
             }
             .into(),
         ];

@@ -42,6 +42,7 @@ mod region;
 mod retry_layer;
 mod role_provider;
 mod session_cache;
+mod sources;
 mod text;
 
 #[cfg(feature = "apigateway")]

@@ -325,6 +325,7 @@ impl RolePlan {
     pub(crate) fn provider(
         &self,
         base: &SdkConfig,
+        imds: crate::sources::ImdsBounds,
         layer: Option<&ClientLayer>,
         mfa: Option<Arc<dyn MfaTokenSource>>,
         session_cache: Option<crate::session_cache::CacheDir>,
@@ -351,6 +352,7 @@ impl RolePlan {
             Source::Ec2InstanceMetadata => SharedCredentialsProvider::new(
                 aws_config::imds::credentials::ImdsCredentialsProvider::builder()
                     .configure(&pc)
+                    .imds_client(imds.client(&pc))
                     .build(),
             ),
             Source::EcsContainer => SharedCredentialsProvider::new(

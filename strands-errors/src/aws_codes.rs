@@ -338,7 +338,7 @@ const SITUATIONS: &[(Situation, &[&str])] = &[
     (Situation::NoCredentials, &["Set AWS_PROFILE to a profile in ~/.aws/config or ~/.aws/credentials", "Run `aws configure` to store access keys for the default profile", "For SSO: run `aws sso login --profile <name>` and set AWS_PROFILE"]),
     (Situation::CredentialsTimedOut, &["On EC2/ECS: check the instance role and that the metadata endpoint is reachable (IMDSv2 hop limit)", "Elsewhere: set AWS_PROFILE or AWS_ACCESS_KEY_ID so the chain does not wait for instance metadata"]),
     (Situation::CredentialsInvalid, &["Check the profile in ~/.aws/config: role_arn, source_profile and credential_source must form a chain without loops", "Run `aws configure list` to see which profile and files are used"]),
-    (Situation::CredentialsFailed, &["Run `aws sts get-caller-identity` with the same profile to see the provider's error", "For SSO: run `aws sso login`; for credential_process: run the command by hand"]),
+    (Situation::CredentialsFailed, &["Run `aws sts get-caller-identity` with the same profile to see the provider's error", "For SSO, run `aws sso login`; for a credential_process, run its command by hand"]),
     (Situation::CircuitOpen, &["Wait: the breaker lets a trial call through in {wait}", "Check the health of the service and the network path (the failures that opened it are in the log)"]),
     (Situation::Unexpected, &["Run again with RUST_LOG=debug to see the full source chain"]),
 ];

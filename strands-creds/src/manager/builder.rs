@@ -12,7 +12,9 @@ use crate::region::check_region;
 use crate::retry_layer::RetryLayer;
 use crate::role_provider::RoleProvider;
 use crate::session_cache::SessionCache;
+use crate::sources::{self, ImdsBounds};
 use crate::text::without_password;
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -65,6 +67,8 @@ pub struct AwsClientManagerBuilder {
     /// The one clock of every credential cache, aws-config's providers
     /// and the SDK's signing.
     time_source: Option<SharedTimeSource>,
+    /// How long instance metadata may take, resolved at build.
+    imds: Option<ImdsBounds>,
 }
 
 impl fmt::Debug for AwsClientManagerBuilder {
@@ -218,9 +222,16 @@ impl AwsClientManagerBuilder {
             check_endpoint_url(url)?;
         }
         let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
-        if let Some(p) = self.profile.clone().or(env_profile.clone()) {
+        let selected = self.profile.clone().or(env_profile.clone());
+        if selected.is_none() {
+            sources::check(None, None)?;
+            self.imds = Some(ImdsBounds::resolve(None));
+        }
+        if let Some(p) = selected {
             let set = check_profile(&p).await?;
             profile_role::check_login(&set, &p)?;
+            sources::check(Some(&set), Some(&p))?;
+            self.imds = Some(ImdsBounds::resolve(set.get_profile(&p)));
             // strands assumes a role profile itself when the profile is
             // what the credentials come from: named in code, or by
             // AWS_PROFILE with no keys in the environment to win over it.
@@ -345,15 +356,28 @@ impl AwsClientManagerBuilder {
             layer.map(|l| l.0.retry_config())
         };
         let mut loader = self.loader(http, Some(region), retry);
+        let pc = ProviderConfig::without_region()
+            .with_region(Some(Region::new(region.to_owned())))
+            .with_http_client(http.clone());
+        let pc = match &self.time_source {
+            Some(t) => pc.with_time_source(t.clone()),
+            None => pc,
+        };
+        let imds = self.imds.unwrap_or_else(|| ImdsBounds::resolve(None));
+        if self.profile.is_none() && self.credentials_provider.is_none() {
+            // The default chain, with instance metadata bounded as botocore
+            // bounds it (aws-config's own client makes 4 attempts).
+            let mut chain = DefaultCredentialsChain::builder()
+                .configure(pc.clone())
+                .region(Region::new(region.to_owned()))
+                .imds_client(imds.client(&pc));
+            if std::env::var("AWS_PROFILE").is_ok_and(|p| p.is_empty()) {
+                chain = chain.profile_name("default");
+            }
+            loader = loader.credentials_provider(chain.build().await);
+        }
         if let (Some(p), None) = (&self.profile, &self.credentials_provider) {
             // The named profile alone: env keys must not win over it.
-            let pc = ProviderConfig::without_region()
-                .with_region(Some(Region::new(region.to_owned())))
-                .with_http_client(http.clone());
-            let pc = match &self.time_source {
-                Some(t) => pc.with_time_source(t.clone()),
-                None => pc,
-            };
             let provider = ProfileFileCredentialsProvider::builder()
                 .profile_name(p)
                 .configure(&pc)
@@ -373,6 +397,7 @@ impl AwsClientManagerBuilder {
             Some(plan) => {
                 let provider = plan.provider(
                     &base,
+                    imds,
                     layer,
                     self.mfa_token.clone(),
                     self.session_cache
