@@ -102,10 +102,15 @@ impl AwsClientManager {
     /// permitted), all of them, and report.
     pub async fn preflight(&self) -> PreflightReport {
         let mut checks = Vec::new();
-        let creds = self
-            .validate_credentials()
-            .await
-            .map(|id| format!("account {} as {}", id.account_id, id.user_arn));
+        let creds = match self.validate_credentials().await {
+            Ok(id) => Ok(format!(
+                "account {} as {}, from {}",
+                id.account_id,
+                id.user_arn,
+                self.credential_source(&id.user_arn).await
+            )),
+            Err(e) => Err(e),
+        };
         checks.push(PreflightCheck {
             name: "credentials",
             outcome: outcome(creds),

@@ -318,6 +318,25 @@ impl Hop {
 }
 
 impl RolePlan {
+    /// Where this chain's credentials come from, in words:
+    /// "role Deploy, from ECS task credentials".
+    pub(crate) fn describe(&self, set: &aws_config::profile::ProfileSet) -> String {
+        use crate::sources::words;
+        let source = match &self.source {
+            Source::Profile(name) => words::profile(set, name),
+            Source::Environment => "environment variables (AWS_ACCESS_KEY_ID)".to_owned(),
+            Source::Ec2InstanceMetadata => "EC2 instance credentials".to_owned(),
+            Source::EcsContainer => format!("{} credentials", words::container_kind()),
+        };
+        let roles: Vec<&str> = self
+            .hops
+            .iter()
+            .rev()
+            .map(|h| words::role_name(&h.role_arn))
+            .collect();
+        format!("role {}, from {source}", roles.join(" ← "))
+    }
+
     /// The named profile's role credentials: the source, then each hop's
     /// role provider, each hop's STS client from `base` (the manager's
     /// region, endpoint and HTTP client) with the previous hop's

@@ -199,3 +199,129 @@ mod tests {
         }
     }
 }
+
+/// Where credentials come from, in words a person recognises ("ECS task
+/// role", "EKS Pod Identity", "SSO session corp → account 1111…, role
+/// Deploy"): what preflight reports. Profiles are read before any request;
+/// the default chain is read from the credentials it gave (aws-config tags
+/// each with the feature that made it) and the environment.
+pub(crate) mod words {
+    use aws_credential_types::credential_feature::AwsCredentialFeature as F;
+
+    /// Which container endpoint: EKS Pod Identity (its agent's address,
+    /// or a token file), an ECS task (a relative URI), or another one.
+    pub(crate) fn container_kind() -> &'static str {
+        let full = std::env::var("AWS_CONTAINER_CREDENTIALS_FULL_URI").unwrap_or_default();
+        if full.contains("169.254.170.23")
+            || full.contains("fd00:ec2::23")
+            || std::env::var_os("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").is_some()
+        {
+            "EKS Pod Identity"
+        } else if std::env::var_os("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some() {
+            "ECS task"
+        } else {
+            "container endpoint"
+        }
+    }
+
+    /// The role name of an ARN: `…:role/path/Deploy` and
+    /// `…:assumed-role/Deploy/session` are both `Deploy`.
+    pub(crate) fn role_name(arn: &str) -> &str {
+        if let Some((_, rest)) = arn.split_once(":assumed-role/") {
+            return rest.split('/').next().unwrap_or(rest);
+        }
+        arn.rsplit(['/', ':']).next().unwrap_or(arn)
+    }
+
+    /// What profile `name` itself holds.
+    pub(crate) fn profile(set: &aws_config::profile::ProfileSet, name: &str) -> String {
+        let Some(p) = set.get_profile(name) else {
+            return format!("profile `{name}`");
+        };
+        let account = |p: &aws_config::profile::Profile| {
+            let a = p.get("sso_account_id").unwrap_or("?");
+            let short: String = a.chars().take(4).collect();
+            if a.len() > 4 {
+                format!("{short}…")
+            } else {
+                short
+            }
+        };
+        if let Some(s) = p.get("sso_session") {
+            format!(
+                "SSO session {s} → account {}, role {}",
+                account(p),
+                p.get("sso_role_name").unwrap_or("?")
+            )
+        } else if let Some(u) = p.get("sso_start_url") {
+            format!(
+                "SSO ({u}) → account {}, role {}",
+                account(p),
+                p.get("sso_role_name").unwrap_or("?")
+            )
+        } else if p.get("login_session").is_some() {
+            format!("`aws login` session (profile `{name}`)")
+        } else if p.get("credential_process").is_some() {
+            format!("credential_process of profile `{name}`")
+        } else if let Some(arn) = p
+            .get("role_arn")
+            .filter(|_| p.get("web_identity_token_file").is_some())
+        {
+            format!("web identity (OIDC) → role {}", role_name(arn))
+        } else {
+            format!("access keys of profile `{name}`")
+        }
+    }
+
+    /// The default chain's source, from the features of the credentials it
+    /// gave and the caller's ARN.
+    pub(crate) fn chain(features: &[F], caller_arn: &str) -> String {
+        let has = |f: F| features.contains(&f);
+        // The role is named when the caller is one (an emulator's caller
+        // may be a user).
+        let role = |what: &str| match caller_arn.contains(":assumed-role/") {
+            true => format!("{what} {}", role_name(caller_arn)),
+            false => what.to_owned(),
+        };
+        if has(F::CredentialsImds) {
+            role("EC2 instance role")
+        } else if has(F::CredentialsHttp) {
+            match container_kind() {
+                "ECS task" => "ECS task role".to_owned(),
+                kind => kind.to_owned(),
+            }
+        } else if has(F::CredentialsEnvVarsStsWebIdToken)
+            || has(F::CredentialsStsAssumeRoleWebId)
+            || has(F::CredentialsProfileStsWebIdToken)
+        {
+            role("web identity (OIDC) → role")
+        } else if has(F::CredentialsSso) || has(F::CredentialsProfileSso) {
+            role("SSO → role")
+        } else if has(F::CredentialsLogin) || has(F::CredentialsProfileLogin) {
+            "`aws login` session".to_owned()
+        } else if has(F::CredentialsProcess) || has(F::CredentialsProfileProcess) {
+            "credential_process".to_owned()
+        } else if has(F::CredentialsEnvVars) {
+            "environment variables (AWS_ACCESS_KEY_ID)".to_owned()
+        } else if has(F::CredentialsProfile) {
+            "access keys of the default profile".to_owned()
+        } else {
+            "the default credential chain".to_owned()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn role_names() {
+            assert_eq!(role_name("arn:aws:iam::1:role/Deploy"), "Deploy");
+            assert_eq!(
+                role_name("arn:aws:sts::1:assumed-role/InstanceRole/i-0"),
+                "InstanceRole"
+            );
+            assert_eq!(role_name("arn:aws:iam::1:role/path/Deploy"), "Deploy");
+        }
+    }
+}

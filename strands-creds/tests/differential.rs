@@ -74,6 +74,45 @@ const KEYS: &str = "[default]\naws_access_key_id = AKIADEFAULT000000001\naws_sec
 [dev]\naws_access_key_id = AKIADEV0000000000001\naws_secret_access_key = v\n\n\
 [base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = b\n";
 
+/// What preflight says the credentials came from, per scenario.
+const SOURCE_WORDS: &[(&str, &str)] = &[
+    ("default profile", "access keys of the default profile"),
+    ("env keys", "environment variables (AWS_ACCESS_KEY_ID)"),
+    (
+        "ECS task: container credentials, full URI and token",
+        "container endpoint",
+    ),
+    (
+        "EKS Pod Identity: container credentials, token file",
+        "EKS Pod Identity",
+    ),
+    ("EC2 instance role over IMDSv2", "EC2 instance role"),
+    (
+        "SSO with sso_session, a cached token",
+        "SSO session corp → account 1111…, role Deploy",
+    ),
+    (
+        "SSO with the legacy sso_start_url keys, a cached token",
+        "SSO (https://legacy.awsapps.com/start) → account 1111…, role Deploy",
+    ),
+    (
+        "role from ECS container credentials (credential_source = EcsContainer)",
+        "role Deploy, from container endpoint credentials",
+    ),
+    (
+        "role from the EC2 instance (credential_source = Ec2InstanceMetadata)",
+        "role Deploy, from EC2 instance credentials",
+    ),
+    (
+        "role from an SSO profile (source_profile = corp)",
+        "role Deploy, from SSO session corp → account 1111…, role Deploy",
+    ),
+    (
+        "an `aws login` session (login_session), a cached token",
+        "`aws login` session (profile `console`)",
+    ),
+];
+
 /// IMDS on, at the local endpoint (every other scenario has it off).
 const IMDS_ON: &[(&str, &str)] = &[
     ("AWS_EC2_METADATA_DISABLED", "false"),
@@ -696,6 +735,15 @@ fn boto3_and_strands_resolve_the_same_configurations() {
                 }
             }
         }
+        if let Some((_, words)) = SOURCE_WORDS.iter().find(|(n, _)| *n == sc.name)
+            && ok(&s)
+            && s["source"] != *words
+        {
+            wrong.push(format!(
+                "{}: preflight says {}, not {words:?}",
+                sc.name, s["source"]
+            ));
+        }
         println!("{:<60} boto3 {b}\n{:<60} strands {s}", sc.name, "");
         if !verdict {
             wrong.push(format!(
@@ -738,11 +786,20 @@ async fn child_resolve() {
         let m = b.build().await?;
         let id = m.validate_credentials().await?;
         let c = m.credentials().await?;
+        // Where preflight says the credentials came from.
+        let report = m.preflight().await.to_json();
+        let source = report["checks"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["name"] == "credentials"))
+            .and_then(|c| c["detail"].as_str())
+            .and_then(|d| d.split_once(", from ").map(|(_, s)| s.to_owned()))
+            .unwrap_or_default();
         Ok::<_, strands_errors::DeploymentError>(serde_json::json!({
             "ok": true,
             "arn": id.user_arn,
             "key": c.access_key_id(),
             "region": m.region(),
+            "source": source,
         }))
     }
     .await;

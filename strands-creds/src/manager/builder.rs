@@ -69,6 +69,8 @@ pub struct AwsClientManagerBuilder {
     time_source: Option<SharedTimeSource>,
     /// How long instance metadata may take, resolved at build.
     imds: Option<ImdsBounds>,
+    /// Where a named profile's credentials come from, in words.
+    source_words: Option<String>,
 }
 
 impl fmt::Debug for AwsClientManagerBuilder {
@@ -238,6 +240,10 @@ impl AwsClientManagerBuilder {
             let chosen = self.profile.is_some() || std::env::var_os("AWS_ACCESS_KEY_ID").is_none();
             if chosen && self.credentials_provider.is_none() {
                 self.profile_role = profile_role::plan(&set, &p)?;
+                self.source_words = Some(match &self.profile_role {
+                    Some(plan) => plan.describe(&set),
+                    None => sources::words::profile(&set, &p),
+                });
             }
             if self.profile.is_some() {
                 self.profile_note = Some(ProfileNote {
@@ -292,6 +298,7 @@ impl AwsClientManagerBuilder {
                 current: AtomicUsize::new(0),
                 layer,
                 profile: self.profile,
+                source_words: self.source_words,
                 clients: Mutex::new(ClientMap::default()),
                 identity: tokio::sync::Mutex::new(None),
                 epoch: AtomicU64::new(0),

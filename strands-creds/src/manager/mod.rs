@@ -71,6 +71,9 @@ struct Inner {
     current: AtomicUsize,
     layer: Option<ClientLayer>,
     profile: Option<String>,
+    /// Where a profile's credentials come from, in words (the default
+    /// chain's is read from its credentials).
+    source_words: Option<String>,
     clients: Mutex<ClientMap>,
     identity: tokio::sync::Mutex<Option<CachedIdentity>>,
     epoch: AtomicU64,
@@ -126,6 +129,33 @@ impl AwsClientManager {
     /// Whether the manager was built with a role to assume.
     pub fn has_role(&self) -> bool {
         self.current().1.role.is_some()
+    }
+
+    /// Where the credentials come from, in words a person recognises:
+    /// "ECS task role", "EKS Pod Identity", "EC2 instance role
+    /// InstanceRole", "SSO session corp → account 1111…, role Deploy",
+    /// "role Deploy, from ECS task credentials", "`aws login` session".
+    /// Read from the profile before any request, or (the default chain)
+    /// from the credentials it gave; `caller_arn` names an instance or
+    /// web identity role.
+    pub(crate) async fn credential_source(&self, caller_arn: &str) -> String {
+        if let Some(w) = &self.inner.source_words {
+            return w.clone();
+        }
+        let state = self.current().1;
+        let Some(cache) = &state.cache else {
+            return "the given credentials provider".to_owned();
+        };
+        match cache.credentials().await {
+            Ok(c) => {
+                let features = c
+                    .get_property::<Vec<aws_credential_types::credential_feature::AwsCredentialFeature>>()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                crate::sources::words::chain(features, caller_arn)
+            }
+            Err(_) => "the default credential chain".to_owned(),
+        }
     }
 
     /// Current credentials of the clients (the role's if one is assumed).
