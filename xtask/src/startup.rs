@@ -1,7 +1,8 @@
 //! Process-level bench: process start to first validated identity,
 //! strands (`build` + `validate_credentials`) against plain aws-config +
-//! `GetCallerIdentity`, on environment keys and on a `credential_process`
-//! profile whose process takes 200 ms. Release build, one moto_server,
+//! `GetCallerIdentity`, on environment keys, on a `credential_process`
+//! profile whose process takes 200 ms, on ECS container credentials and on
+//! IMDSv2 (local endpoints that check the token as the real ones do). Release build, one moto_server,
 //! runs alternated (a, b, a, b, ...) so drift hits both; medians compared.
 //! The goal: at most 1.10× on each.
 
@@ -50,7 +51,9 @@ pub(crate) fn run(root: &Path) -> Result<Vec<Startup>, StepFailed> {
         "[profile proc]\nregion = us-east-1\ncredential_process = sh -c 'sleep 0.2; printf \"{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"AKIAPROCESS000000001\\\",\\\"SecretAccessKey\\\":\\\"p\\\"}\"'\n",
     )
     .map_err(|e| StepFailed::new("startup", e.to_string()))?;
-    let scenarios: [(&str, Vec<(&str, String)>); 2] = [
+    let meta = strands_testkit::CredentialEndpoints::start()
+        .map_err(|e| StepFailed::new("startup", format!("credential endpoints: {e}")))?;
+    let scenarios: [(&str, Vec<(&str, String)>); 4] = [
         (
             "environment keys",
             vec![
@@ -62,6 +65,25 @@ pub(crate) fn run(root: &Path) -> Result<Vec<Startup>, StepFailed> {
         (
             "credential_process taking 200 ms",
             vec![("AWS_PROFILE", "proc".into())],
+        ),
+        (
+            "ECS container credentials",
+            vec![
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", meta.container_uri()),
+                (
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                    strands_testkit::CONTAINER_TOKEN.into(),
+                ),
+                ("AWS_REGION", "us-east-1".into()),
+            ],
+        ),
+        (
+            "EC2 instance role (IMDSv2)",
+            vec![
+                ("AWS_EC2_METADATA_DISABLED", "false".into()),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", meta.url()),
+                ("AWS_REGION", "us-east-1".into()),
+            ],
         ),
     ];
     let mut out = Vec::new();
