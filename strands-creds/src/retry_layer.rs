@@ -49,6 +49,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
     FinalizerInterceptorContextRef, InterceptorContext,
 };
 use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, OrchestratorError};
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::retries::classifiers::{
@@ -57,31 +58,65 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::retry::{ErrorKind, RetryConfig, RetrySpec};
+use aws_types::region::Region;
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use strands_errors::{Parsed, TransportFailure, classify_response};
 use strands_retry::{
-    Attempts, CircuitBreaker, CircuitPermit, RetryBehavior, RetryDecision, RetryKind,
-    RetryStrategy, Retryable,
+    Attempts, CircuitBreaker, CircuitPermit, KeyedBreakers, RetryBehavior, RetryDecision,
+    RetryKind, RetryStrategy, Retryable,
 };
 
 static NEXT_PARTITION: AtomicU64 = AtomicU64::new(0);
+
+/// The breakers in front of a manager's clients: one for all of them, or
+/// one per service and region (a throttled Lambda in us-east-1 opens its
+/// own circuit; S3, IAM and Lambda elsewhere go on).
+#[derive(Debug, Clone)]
+pub(crate) enum Breakers {
+    Shared(CircuitBreaker),
+    PerServiceAndRegion(KeyedBreakers<(String, String)>),
+}
+
+impl Breakers {
+    /// The breaker of `service` (the SDK's service name, any case:
+    /// `lambda`, `s3`, `sts`) in `region`.
+    pub(crate) fn of(&self, service: &str, region: &str) -> CircuitBreaker {
+        match self {
+            Self::Shared(b) => b.clone(),
+            Self::PerServiceAndRegion(k) => {
+                k.get(&(service.to_ascii_lowercase(), region.to_owned()))
+            }
+        }
+    }
+
+    /// The breaker of the call whose config bag this is.
+    fn of_call(&self, cfg: &ConfigBag) -> CircuitBreaker {
+        match self {
+            Self::Shared(b) => b.clone(),
+            Self::PerServiceAndRegion(_) => self.of(
+                cfg.load::<Metadata>().map_or("", Metadata::service),
+                cfg.load::<Region>().map_or("", Region::as_ref),
+            ),
+        }
+    }
+}
 
 /// The strands policy as the SDK's levers. Cheap to clone; clones share the
 /// strategy (its budget and stats), the breaker and the partition.
 #[derive(Debug, Clone)]
 pub(crate) struct RetryLayer {
     strategy: RetryStrategy,
-    breaker: Option<CircuitBreaker>,
+    breaker: Option<Breakers>,
     partition: RetryPartition,
 }
 
 impl RetryLayer {
     /// A layer for `strategy`, with an optional breaker in front of every
     /// attempt.
-    pub(crate) fn new(strategy: RetryStrategy, breaker: Option<CircuitBreaker>) -> Self {
+    pub(crate) fn new(strategy: RetryStrategy, breaker: Option<Breakers>) -> Self {
         let n = NEXT_PARTITION.fetch_add(1, Ordering::Relaxed);
         // Unlimited: the strategy's budget is the quota, drawn on by the
         // interceptor's decision; the SDK's bucket must never refuse (or
@@ -130,6 +165,11 @@ impl RetryLayer {
             strategy: self.strategy.clone(),
             breaker: self.breaker.clone(),
         }
+    }
+
+    /// The breakers, if any.
+    pub(crate) fn breakers(&self) -> Option<&Breakers> {
+        self.breaker.as_ref()
     }
 
     /// The partition shared by the manager's clients.
@@ -194,7 +234,7 @@ impl ClassifyRetry for StrandsClassifier {
 #[derive(Debug, Clone)]
 pub(crate) struct StrandsInterceptor {
     strategy: RetryStrategy,
-    breaker: Option<CircuitBreaker>,
+    breaker: Option<Breakers>,
 }
 
 /// The breaker permit of the attempt in flight.
@@ -240,7 +280,10 @@ impl Intercept for StrandsInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(b) = &self.breaker {
-            let permit = b.try_acquire().map_err(|e| -> BoxError { Box::new(e) })?;
+            let permit = b
+                .of_call(cfg)
+                .try_acquire()
+                .map_err(|e| -> BoxError { Box::new(e) })?;
             cfg.interceptor_state()
                 .store_put(PermitSlot(Mutex::new(Some(permit))));
         }

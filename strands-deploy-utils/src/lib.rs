@@ -55,10 +55,10 @@
 #[cfg(feature = "retry")]
 pub use strands_retry::{
     self, AdaptiveRateLimiter, Attempts, CircuitBreaker, CircuitBreakerBuilder, CircuitError,
-    CircuitPermit, CircuitState, Clock, ConfigError, DefaultSleeper, Jitter, RandomSource,
-    RetryBehavior, RetryBudget, RetryCosts, RetryDecision, RetryEvent, RetryKind, RetryStats,
-    RetryStrategy, RetryStrategyBuilder, Retryable, Sleeper, SystemClock, ThreadSleeper,
-    TokioSleeper, aws, with_retry,
+    CircuitPermit, CircuitState, Clock, ConfigError, DefaultSleeper, Jitter, KeyedBreakers,
+    RandomSource, RetryBehavior, RetryBudget, RetryCosts, RetryDecision, RetryEvent, RetryKind,
+    RetryStats, RetryStrategy, RetryStrategyBuilder, Retryable, Sleeper, SystemClock,
+    ThreadSleeper, TokioSleeper, aws, with_retry,
 };
 
 #[cfg(feature = "test-util")]

@@ -32,8 +32,8 @@ use std::collections::BinaryHeap;
 use std::path::Path;
 use std::time::Duration;
 use strands_retry::{
-    Attempts, CircuitBreaker, Jitter, ManualClock, RandomSource, RetryBehavior, RetryBudget,
-    RetryDecision, RetryKind, RetryStrategy, Retryable,
+    Attempts, CircuitBreaker, Jitter, KeyedBreakers, ManualClock, RandomSource, RetryBehavior,
+    RetryBudget, RetryDecision, RetryKind, RetryStrategy, Retryable,
 };
 
 const SEED: u64 = 0x5752_414e_4453; // "STRANDS"
@@ -564,6 +564,97 @@ fn contended(jitter: Jitter, n: u32) -> (u64, u64) {
 
 /// Print the three tables, and write under `dir` (a)'s calls per second
 /// per policy (one column each) and (a')'s points, as CSV.
+/// (d): two services behind each client, one down for 10 minutes, the
+/// other healthy throughout. Each client sends one request per second to
+/// each, retried by the strands policy, behind either one breaker for
+/// both services or one per service ([`KeyedBreakers`]). Returns the
+/// healthy service's success rate and the failing one's calls per request
+/// during the outage.
+fn two_services(clients: u32, keyed: bool) -> (f64, f64) {
+    const HEALTHY: u8 = 0;
+    const FAILING: u8 = 1;
+    let mut rng = SmallRng::seed_from_u64(SEED);
+    let clock = ManualClock::new();
+    let template = |c: u32| {
+        CircuitBreaker::builder()
+            .failure_threshold(5)
+            .recovery_timeout(Duration::from_secs(2))
+            .max_recovery_timeout(Duration::from_secs(10))
+            .random_source(RandomSource::seeded(SEED ^ u64::from(c)))
+            .clock(clock.clone())
+            .build()
+            .unwrap_or_else(|_| CircuitBreaker::new(5, Duration::from_secs(2)))
+    };
+    let fleet: Vec<(RetryStrategy, KeyedBreakers<u8>)> = (0..clients)
+        .map(|c| (Policy::Strands.strategy(c), KeyedBreakers::new(template(c))))
+        .collect();
+    // With one breaker, both services share key 0.
+    let key = |service: u8| if keyed { service } else { 0 };
+    let failure = ServiceFailure(RetryKind::Transient);
+    let end_ms = 600_000;
+    // (time, client, service, request index)
+    let mut heap = BinaryHeap::new();
+    let mut in_flight: Vec<Option<Attempts>> = Vec::new();
+    let (mut healthy_started, mut healthy_ok) = (0u64, 0u64);
+    let (mut failing_started, mut failing_calls) = (0u64, 0u64);
+    for c in 0..clients {
+        for service in [HEALTHY, FAILING] {
+            let t = (rng.random::<f64>() * 1000.0) as u64;
+            heap.push(Reverse((t, c, service, u32::MAX)));
+        }
+    }
+    while let Some(Reverse((t, c, service, req))) = heap.pop() {
+        if t >= end_ms {
+            continue;
+        }
+        clock.set(Duration::from_millis(t));
+        let (strategy, breakers) = &fleet[c as usize];
+        let req = if req == u32::MAX {
+            let next = t + 900 + (rng.random::<f64>() * 200.0) as u64;
+            heap.push(Reverse((next, c, service, u32::MAX)));
+            in_flight.push(Some(strategy.attempts()));
+            match service {
+                HEALTHY => healthy_started += 1,
+                _ => failing_started += 1,
+            }
+            in_flight.len() - 1
+        } else {
+            req as usize
+        };
+        let Ok(permit) = breakers.get(&key(service)).try_acquire() else {
+            // Kept home by an open breaker: the request fails fast.
+            in_flight[req] = None;
+            continue;
+        };
+        let ok = service == HEALTHY;
+        if service == FAILING {
+            failing_calls += 1;
+        }
+        permit.record(!ok);
+        let Some(mut attempts) = in_flight[req].take() else {
+            continue;
+        };
+        if ok {
+            healthy_ok += 1;
+            attempts.on_success();
+            continue;
+        }
+        if let RetryDecision::Retry(d) = attempts.on_error(&failure) {
+            heap.push(Reverse((
+                t + (d.as_millis() as u64).max(1),
+                c,
+                service,
+                req as u32,
+            )));
+            in_flight[req] = Some(attempts);
+        }
+    }
+    (
+        healthy_ok as f64 / healthy_started.max(1) as f64,
+        failing_calls as f64 / failing_started.max(1) as f64,
+    )
+}
+
 fn report(dir: &Path) {
     let clients = 1000;
     println!(
@@ -661,6 +752,19 @@ fn report(dir: &Path) {
         "\nWith free rejections no policy can serve more than half inside the window; \
          naive's extra success comes from retries that land after the throttle ends."
     );
+
+    println!(
+        "\n(d) two services, one down for 10 min, the other healthy: strands + budget, breakers of 5 failures (2 s open, doubling to 10 s)\n"
+    );
+    println!("| breakers | healthy service's success rate | failing service's calls per request |");
+    println!("|---|---|---|");
+    for (name, keyed) in [
+        ("one shared by both services", false),
+        ("one per service (KeyedBreakers)", true),
+    ] {
+        let (ok, calls) = two_services(clients, keyed);
+        println!("| {name} | {:.1} % | {calls:.2} |", ok * 100.0);
+    }
 
     println!("\n(c) Brooker's contended write (base 5 ms, cap 2 s): calls / completion ms\n");
     let jitters = [
@@ -780,6 +884,17 @@ mod tests {
                 "{p:?} {calls} vs naive {naive_calls}"
             );
         }
+    }
+
+    /// One of two services down: per-service breakers keep the healthy
+    /// one at 100 %; one shared breaker, opened by the failing one, turns
+    /// the healthy one's requests away too.
+    #[test]
+    fn per_service_breakers_keep_the_healthy_service_whole() {
+        let (keyed_ok, _) = two_services(200, true);
+        let (shared_ok, _) = two_services(200, false);
+        assert!((keyed_ok - 1.0).abs() < f64::EPSILON, "{keyed_ok}");
+        assert!(shared_ok < 0.99, "{shared_ok}");
     }
 
     #[test]

@@ -432,6 +432,102 @@ impl Drop for TrialPermit<'_> {
 }
 
 impl CircuitBreaker {
+    /// A closed breaker with this one's configuration (threshold, open
+    /// period, jitter, random source, clock, state-change callback) and a
+    /// state of its own: what [`KeyedBreakers`] makes for each new key.
+    fn sibling(&self) -> Self {
+        let i = &self.inner;
+        CircuitBreaker {
+            inner: Arc::new(Inner {
+                word: AtomicU64::new(CLOSED),
+                failures: AtomicU32::new(0),
+                generation: AtomicU32::new(0),
+                failure_threshold: i.failure_threshold,
+                recovery_timeout: i.recovery_timeout,
+                max_recovery_timeout: i.max_recovery_timeout,
+                failed_trials: AtomicU32::new(0),
+                random: i.random.clone(),
+                recovery_jitter: i.recovery_jitter,
+                half_open_max_calls: i.half_open_max_calls,
+                clock: i.clock.clone(),
+                on_change: i.on_change.clone(),
+            }),
+        }
+    }
+}
+
+/// One [`CircuitBreaker`] per key (a service and region, a host, a
+/// tenant), each made on first use with one configuration: a failing
+/// dependency opens its own circuit and no other. Cheap to clone; clones
+/// share the breakers.
+///
+/// ```
+/// use std::time::Duration;
+/// use strands_retry::{CircuitBreaker, CircuitState, KeyedBreakers};
+///
+/// let breakers = KeyedBreakers::new(CircuitBreaker::new(2, Duration::from_secs(30)));
+/// let lambda = breakers.get(&("lambda", "us-east-1"));
+/// for _ in 0..2 {
+///     let _ = lambda.call_blocking(|| Err::<(), _>(std::io::Error::from(std::io::ErrorKind::TimedOut)));
+/// }
+/// assert_eq!(lambda.state(), CircuitState::Open);
+/// assert_eq!(breakers.get(&("s3", "us-east-1")).state(), CircuitState::Closed);
+/// assert_eq!(breakers.get(&("lambda", "eu-west-1")).state(), CircuitState::Closed);
+/// ```
+#[derive(Clone)]
+pub struct KeyedBreakers<K> {
+    template: CircuitBreaker,
+    map: Arc<std::sync::RwLock<std::collections::HashMap<K, CircuitBreaker>>>,
+}
+
+impl<K> fmt::Debug for KeyedBreakers<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.map.read().map_or(0, |m| m.len());
+        f.debug_struct("KeyedBreakers")
+            .field("template", &self.template)
+            .field("keys", &n)
+            .finish()
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedBreakers<K> {
+    /// Breakers configured as `template` (whose own state is not used).
+    pub fn new(template: CircuitBreaker) -> Self {
+        Self {
+            template,
+            map: Arc::default(),
+        }
+    }
+
+    /// The breaker of `key`, made closed on first use. A read lock on the
+    /// hot path; the write lock only when a key is new.
+    pub fn get(&self, key: &K) -> CircuitBreaker {
+        if let Ok(m) = self.map.read()
+            && let Some(b) = m.get(key)
+        {
+            return b.clone();
+        }
+        match self.map.write() {
+            Ok(mut m) => m
+                .entry(key.clone())
+                .or_insert_with(|| self.template.sibling())
+                .clone(),
+            // A panic elsewhere poisoned the map: a fresh breaker still
+            // protects this call.
+            Err(_) => self.template.sibling(),
+        }
+    }
+
+    /// Every key seen so far, with its breaker's state.
+    pub fn states(&self) -> Vec<(K, CircuitState)> {
+        self.map.read().map_or_else(
+            |_| Vec::new(),
+            |m| m.iter().map(|(k, b)| (k.clone(), b.state())).collect(),
+        )
+    }
+}
+
+impl CircuitBreaker {
     /// The Python module's constructor: `failure_threshold` consecutive failures
     /// open the circuit for `recovery_timeout`. A threshold of 0 acts as 1
     /// (use the builder to have it rejected instead).

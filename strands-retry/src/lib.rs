@@ -55,7 +55,7 @@ mod strategy;
 
 pub use behavior::{RetryBehavior, RetryCosts};
 pub use breaker::{
-    CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState,
+    CircuitBreaker, CircuitBreakerBuilder, CircuitError, CircuitPermit, CircuitState, KeyedBreakers,
 };
 pub use budget::RetryBudget;
 pub use classify::{RetryKind, Retryable};

@@ -9,7 +9,7 @@ use crate::client::{ClientLayer, ManagedClient};
 use crate::credentials_cache::{CredentialsCache, FETCH_TIMEOUT, ProfileNote};
 use crate::profile_role::{self, RolePlan};
 use crate::region::check_region;
-use crate::retry_layer::RetryLayer;
+use crate::retry_layer::{Breakers, RetryLayer};
 use crate::role_provider::RoleProvider;
 use crate::session_cache::SessionCache;
 use crate::sources::{self, ImdsBounds};
@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strands_errors::DeploymentError;
-use strands_retry::{CircuitBreaker, RetryBehavior, RetryStrategy};
+use strands_retry::{CircuitBreaker, KeyedBreakers, RetryBehavior, RetryStrategy};
 
 /// The default bound of one attempt of any call: 60 s (a Lambda code
 /// upload of tens of MB over a slow link fits; a silent endpoint does not
@@ -51,7 +51,7 @@ pub struct AwsClientManagerBuilder {
     assume_role: Option<AssumeRoleConfig>,
     max_pool_connections: Option<usize>,
     retry_strategy: Option<RetryStrategy>,
-    breaker: Option<CircuitBreaker>,
+    breaker: Option<Breakers>,
     sdk_retries_disabled: bool,
     failover_regions: Vec<String>,
     credentials_provider: Option<SharedCredentialsProvider>,
@@ -167,11 +167,21 @@ impl AwsClientManagerBuilder {
         self.retry_strategy = Some(strategy);
         self
     }
-    /// A breaker in front of every attempt of the manager's clients (needs
-    /// [`retry_strategy`](Self::retry_strategy); an open breaker stops a
-    /// request before it is sent).
+    /// One breaker in front of every attempt of all the manager's clients
+    /// (needs [`retry_strategy`](Self::retry_strategy); an open breaker
+    /// stops a request before it is sent). A failing service opens it for
+    /// every client; [`circuit_breaker_per_service`](Self::circuit_breaker_per_service)
+    /// keeps them apart.
     pub fn circuit_breaker(mut self, breaker: CircuitBreaker) -> Self {
-        self.breaker = Some(breaker);
+        self.breaker = Some(Breakers::Shared(breaker));
+        self
+    }
+    /// One breaker per service and region, each configured as `template`
+    /// and made on first use: a throttled Lambda in us-east-1 opens
+    /// Lambda's circuit there and nowhere else, S3 and IAM go on.
+    /// [`AwsClientManager::circuit_breaker`] reads each one.
+    pub fn circuit_breaker_per_service(mut self, template: CircuitBreaker) -> Self {
+        self.breaker = Some(Breakers::PerServiceAndRegion(KeyedBreakers::new(template)));
         self
     }
     /// One attempt per SDK call, for callers who retry themselves

@@ -50,6 +50,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use strands_errors::{DeploymentError, ErrorContext, error_handler};
+use strands_retry::CircuitBreaker;
 
 struct RegionState {
     name: String,
@@ -129,6 +130,16 @@ impl AwsClientManager {
     /// Whether the manager was built with a role to assume.
     pub fn has_role(&self) -> bool {
         self.current().1.role.is_some()
+    }
+
+    /// The breaker in front of `service`'s clients (the SDK's service
+    /// name, any case: `lambda`, `s3`, `sts`, `cloudwatchlogs`) in `region`: the one shared breaker,
+    /// or that service and region's own
+    /// ([`circuit_breaker_per_service`](AwsClientManagerBuilder::circuit_breaker_per_service)).
+    /// `None` without a breaker.
+    pub fn circuit_breaker(&self, service: &str, region: &str) -> Option<CircuitBreaker> {
+        let layer = self.inner.layer.as_ref()?;
+        Some(layer.0.breakers()?.of(service, region))
     }
 
     /// Where the credentials come from, in words a person recognises:
