@@ -31,6 +31,7 @@
 //! (region names), `error.rs` (the codes of local checks).
 
 mod assume_role;
+mod child_env;
 mod client;
 mod credentials_cache;
 mod error;
@@ -73,6 +74,7 @@ pub mod __private {
 }
 
 pub use assume_role::{AssumeRoleConfig, MfaFuture, MfaToken, MfaTokenSource};
+pub use child_env::ChildEnv;
 pub use client::{ClientLayer, ManagedClient};
 pub use error::codes;
 pub use identity::CallerIdentity;

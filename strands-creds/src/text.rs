@@ -43,3 +43,11 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// `2026-12-03T17:00:00Z`: how credential expiries are written for other
+/// tools (`credential_process`'s `Expiration`, `AWS_CREDENTIAL_EXPIRATION`).
+pub(crate) fn rfc3339(t: std::time::SystemTime) -> Option<String> {
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::date_time::Format;
+    DateTime::from(t).fmt(Format::DateTime).ok()
+}

@@ -87,6 +87,6 @@ pub use strands_creds::aws_sdk_s3;
 #[cfg(feature = "creds")]
 pub use strands_creds::{
     self, AssumeRoleConfig, AwsClientManager, AwsClientManagerBuilder, CallerIdentity,
-    CheckOutcome, ClientLayer, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck,
+    CheckOutcome, ChildEnv, ClientLayer, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck,
     PreflightReport, SessionCache, aws_sdk_lambda, aws_sdk_sts, managed_client,
 };
