@@ -37,6 +37,7 @@ mod credentials_cache;
 mod error;
 mod identity;
 mod manager;
+mod metrics;
 mod preflight;
 mod profile_role;
 mod region;

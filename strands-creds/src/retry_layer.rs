@@ -41,6 +41,7 @@
 //! either this layer, or `#[with_retry]` around calls on a manager built
 //! with `.disable_sdk_retries()` (one attempt per SDK call).
 
+use crate::metrics::CallMetrics;
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -60,8 +61,8 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::retry::{ErrorKind, RetryConfig, RetrySpec};
 use aws_types::region::Region;
 use std::fmt;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strands_errors::{Parsed, TransportFailure, classify_response};
 use strands_retry::{
@@ -111,6 +112,8 @@ pub(crate) struct RetryLayer {
     strategy: RetryStrategy,
     breaker: Option<Breakers>,
     partition: RetryPartition,
+    /// `None` when nobody configured telemetry.
+    metrics: Option<Arc<CallMetrics>>,
 }
 
 impl RetryLayer {
@@ -125,10 +128,19 @@ impl RetryLayer {
         let partition = RetryPartition::custom(format!("strands-{n}"))
             .token_bucket(TokenBucket::unlimited())
             .build();
+        let metrics = CallMetrics::new(&strategy, breaker.as_ref()).map(Arc::new);
+        // Per-service breakers count their transitions (made from now on).
+        let breaker = match (breaker, &metrics) {
+            (Some(Breakers::PerServiceAndRegion(k)), Some(m)) => {
+                Some(Breakers::PerServiceAndRegion(m.observe(k)))
+            }
+            (b, _) => b,
+        };
         Self {
             strategy,
             breaker,
             partition,
+            metrics,
         }
     }
 
@@ -164,6 +176,7 @@ impl RetryLayer {
         StrandsInterceptor {
             strategy: self.strategy.clone(),
             breaker: self.breaker.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -235,6 +248,7 @@ impl ClassifyRetry for StrandsClassifier {
 pub(crate) struct StrandsInterceptor {
     strategy: RetryStrategy,
     breaker: Option<Breakers>,
+    metrics: Option<Arc<CallMetrics>>,
 }
 
 /// The breaker permit of the attempt in flight.
@@ -280,10 +294,15 @@ impl Intercept for StrandsInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(b) = &self.breaker {
-            let permit = b
-                .of_call(cfg)
-                .try_acquire()
-                .map_err(|e| -> BoxError { Box::new(e) })?;
+            let permit = match b.of_call(cfg).try_acquire() {
+                Ok(p) => p,
+                Err(e) => {
+                    if let Some(m) = &self.metrics {
+                        m.rejected(cfg);
+                    }
+                    return Err(Box::new(e));
+                }
+            };
             cfg.interceptor_state()
                 .store_put(PermitSlot(Mutex::new(Some(permit))));
         }
@@ -297,6 +316,15 @@ impl Intercept for StrandsInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let verdict = attempt_verdict(ctx.output_or_error(), ctx.response());
+        // An attempt stopped by an open breaker was never made.
+        let sent = ctx.response().is_some()
+            || !ctx
+                .output_or_error()
+                .and_then(Result::err)
+                .is_some_and(OrchestratorError::is_interceptor_error);
+        if let (Some(m), true) = (&self.metrics, sent) {
+            m.attempt(cfg);
+        }
         if let Some(slot) = cfg.load::<PermitSlot>() {
             let permit = slot.0.lock().ok().and_then(|mut p| p.take());
             if let Some(permit) = permit {
@@ -323,6 +351,9 @@ impl Intercept for StrandsInterceptor {
             error: ctx.output_or_error().and_then(Result::err),
         };
         let decision = attempts.on_error(&failed);
+        if let (Some(m), RetryDecision::Retry(_)) = (&self.metrics, decision) {
+            m.retry(cfg, v.kind);
+        }
         if let RetryDecision::GiveUp | RetryDecision::GiveUpAfter(_) = decision {
             call.take();
         }

@@ -433,10 +433,19 @@ impl Drop for TrialPermit<'_> {
 
 impl CircuitBreaker {
     /// A closed breaker with this one's configuration (threshold, open
-    /// period, jitter, random source, clock, state-change callback) and a
-    /// state of its own: what [`KeyedBreakers`] makes for each new key.
-    fn sibling(&self) -> Self {
+    /// period, jitter, random source, clock, state-change callback, then
+    /// `also`) and a state of its own: what [`KeyedBreakers`] makes for
+    /// each new key.
+    fn sibling(&self, also: Option<OnChange>) -> Self {
         let i = &self.inner;
+        let on_change = match (i.on_change.clone(), also) {
+            (None, None) => None,
+            (Some(f), None) | (None, Some(f)) => Some(f),
+            (Some(f), Some(g)) => Some(Arc::new(move |from, to| {
+                f(from, to);
+                g(from, to);
+            }) as OnChange),
+        };
         CircuitBreaker {
             inner: Arc::new(Inner {
                 word: AtomicU64::new(CLOSED),
@@ -450,7 +459,7 @@ impl CircuitBreaker {
                 recovery_jitter: i.recovery_jitter,
                 half_open_max_calls: i.half_open_max_calls,
                 clock: i.clock.clone(),
-                on_change: i.on_change.clone(),
+                on_change,
             }),
         }
     }
@@ -478,7 +487,10 @@ impl CircuitBreaker {
 pub struct KeyedBreakers<K> {
     template: CircuitBreaker,
     map: Arc<std::sync::RwLock<std::collections::HashMap<K, CircuitBreaker>>>,
+    observer: Option<KeyObserver<K>>,
 }
+
+type KeyObserver<K> = Arc<dyn Fn(&K, CircuitState, CircuitState) + Send + Sync>;
 
 impl<K> fmt::Debug for KeyedBreakers<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -490,13 +502,34 @@ impl<K> fmt::Debug for KeyedBreakers<K> {
     }
 }
 
-impl<K: std::hash::Hash + Eq + Clone> KeyedBreakers<K> {
+impl<K: std::hash::Hash + Eq + Clone + Send + Sync + 'static> KeyedBreakers<K> {
     /// Breakers configured as `template` (whose own state is not used).
     pub fn new(template: CircuitBreaker) -> Self {
         Self {
             template,
             map: Arc::default(),
+            observer: None,
         }
+    }
+
+    /// Also call `f` with the key on every state change of a breaker made
+    /// from now on (the template's own callback still runs): a metrics
+    /// pipeline's transitions counter, labelled by key.
+    #[must_use]
+    pub fn on_state_change(
+        mut self,
+        f: impl Fn(&K, CircuitState, CircuitState) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Some(Arc::new(f));
+        self
+    }
+
+    fn make(&self, key: &K) -> CircuitBreaker {
+        let also = self.observer.clone().map(|f| {
+            let key = key.clone();
+            Arc::new(move |from, to| f(&key, from, to)) as OnChange
+        });
+        self.template.sibling(also)
     }
 
     /// The breaker of `key`, made closed on first use. A read lock on the
@@ -510,11 +543,11 @@ impl<K: std::hash::Hash + Eq + Clone> KeyedBreakers<K> {
         match self.map.write() {
             Ok(mut m) => m
                 .entry(key.clone())
-                .or_insert_with(|| self.template.sibling())
+                .or_insert_with(|| self.make(key))
                 .clone(),
             // A panic elsewhere poisoned the map: a fresh breaker still
             // protects this call.
-            Err(_) => self.template.sibling(),
+            Err(_) => self.make(key),
         }
     }
 

@@ -304,6 +304,12 @@ impl AwsClientManagerBuilder {
         }
         Ok(AwsClientManager {
             inner: Arc::new(Inner {
+                _credential_metrics: crate::metrics::credential_fetches(
+                    regions
+                        .iter()
+                        .filter_map(|r| Some((r.name.clone(), r.cache.clone()?)))
+                        .collect(),
+                ),
                 regions,
                 current: AtomicUsize::new(0),
                 layer,

@@ -69,6 +69,8 @@ struct CachedIdentity {
 
 struct Inner {
     regions: Vec<RegionState>,
+    /// `strands.credentials.fetches`, kept alive while the manager is.
+    _credential_metrics: Option<Arc<dyn fmt::Debug + Send + Sync>>,
     current: AtomicUsize,
     layer: Option<ClientLayer>,
     profile: Option<String>,
