@@ -1,7 +1,9 @@
 //! What happens when AWS pushes back: a throttled Lambda call retried with
 //! its backoff, drawing on the retry budget; a circuit breaker opening on a
 //! failing service, rejecting without a call, and closing after its trial;
-//! and the errors a person sees, with their fixes.
+//! the errors a person sees, with their fixes; and what the retry layer
+//! reported to the SDK's telemetry pipeline (OpenTelemetry, set up once as
+//! for the SDK's own metrics).
 //!
 //! `cargo xtask demo` runs it against moto_server behind a small fault
 //! proxy that throttles and fails a few calls the way Lambda does on the
@@ -33,7 +35,78 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The SDK's telemetry pipeline, as a user sets it up once: OpenTelemetry
+/// behind `aws-smithy-observability`'s global provider; here its
+/// in-memory exporter, printed at the end.
+fn telemetry() -> (
+    Arc<aws_smithy_observability_otel::meter::OtelMeterProvider>,
+    opentelemetry_sdk::testing::metrics::InMemoryMetricsExporter,
+) {
+    use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+    let exporter = opentelemetry_sdk::testing::metrics::InMemoryMetricsExporter::default();
+    let reader = PeriodicReader::builder(
+        exporter.clone(),
+        opentelemetry_sdk::runtime::TokioCurrentThread,
+    )
+    .build();
+    let provider = Arc::new(
+        aws_smithy_observability_otel::meter::OtelMeterProvider::new(
+            SdkMeterProvider::builder().with_reader(reader).build(),
+        ),
+    );
+    let _ = aws_smithy_observability::global::set_telemetry_provider(
+        aws_smithy_observability::TelemetryProvider::builder()
+            .meter_provider(provider.clone())
+            .build(),
+    );
+    (provider, exporter)
+}
+
+/// strands' counters and gauges, one line per data point.
+fn print_metrics(exporter: &opentelemetry_sdk::testing::metrics::InMemoryMetricsExporter) {
+    use opentelemetry_sdk::metrics::data::{Gauge, Sum};
+    let Ok(all) = exporter.get_finished_metrics() else {
+        return;
+    };
+    let Some(last) = all.last() else { return };
+    for m in last.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
+        if !m.name.starts_with("strands.") {
+            continue;
+        }
+        let any = m.data.as_any();
+        let points: Vec<(String, String)> = if let Some(sum) = any.downcast_ref::<Sum<u64>>() {
+            sum.data_points
+                .iter()
+                .map(|p| (labels(&p.attributes), p.value.to_string()))
+                .collect()
+        } else if let Some(g) = any.downcast_ref::<Gauge<f64>>() {
+            g.data_points
+                .iter()
+                .map(|p| (labels(&p.attributes), p.value.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for (l, v) in points {
+            println!("   {}{l} = {v}", m.name);
+        }
+    }
+}
+
+fn labels(attrs: &[opentelemetry::KeyValue]) -> String {
+    if attrs.is_empty() {
+        return String::new();
+    }
+    let mut kv: Vec<String> = attrs
+        .iter()
+        .map(|a| format!("{}={}", a.key, a.value))
+        .collect();
+    kv.sort();
+    format!("{{{}}}", kv.join(","))
+}
+
 async fn run() -> Result<(), DeploymentError> {
+    let (provider, exporter) = telemetry();
     let function =
         std::env::var("STRANDS_FUNCTION_NAME").unwrap_or_else(|_| "strands-agent".into());
 
@@ -165,5 +238,11 @@ async fn run() -> Result<(), DeploymentError> {
     if let Err(e) = bad {
         println!("{:?}", miette::Report::new(e));
     }
+
+    // 4. The same run, as metrics: what section 1's retry layer reported
+    //    to the SDK's telemetry pipeline, beside the SDK's own.
+    println!("\n== 4. the retry layer's metrics, from the SDK's telemetry pipeline");
+    let _ = provider.flush();
+    print_metrics(&exporter);
     Ok(())
 }

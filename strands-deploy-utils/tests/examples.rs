@@ -238,6 +238,10 @@ fn resilience_retries_a_throttle_and_trips_and_closes_a_breaker() {
         "breaker Closed",
         "Suggested fixes",
         "strands::configuration::invalid_exponential_base",
+        // The throttled ListFunctions, as the telemetry pipeline saw it.
+        "strands.client.call.attempts{cloud.region=us-east-1,rpc.method=ListFunctions,rpc.service=Lambda} = 3",
+        "strands.client.call.retries{cloud.region=us-east-1,retry.kind=throttling,rpc.method=ListFunctions,rpc.service=Lambda} = 2",
+        "strands.retry.budget.tokens = 495",
     ] {
         assert!(stdout.contains(line), "missing `{line}`:\n{stdout}");
     }
