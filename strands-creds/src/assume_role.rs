@@ -99,15 +99,39 @@ impl MfaTokenSource for MfaToken {
 }
 
 fn read_code_from_terminal() -> Result<String, BoxError> {
+    ask_on_terminal("MFA code: ")
+        .ok_or_else(|| "stdin is not a terminal: cannot prompt for an MFA code".into())
+        .and_then(|r| r)
+}
+
+/// Ask on the terminal: `None` when stdin is not one. The prompt goes to
+/// the terminal itself (`/dev/tty`), not to stderr: run as a
+/// `credential_process`, stderr is the calling tool's pipe, and a prompt
+/// there would never be seen (botocore's own prompt does the same). The
+/// code is read from stdin, the terminal the person types on.
+pub(crate) fn ask_on_terminal(prompt: &str) -> Option<Result<String, BoxError>> {
     use std::io::{IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        return Err("stdin is not a terminal: cannot prompt for an MFA code".into());
+        return None;
     }
-    eprint!("MFA code: ");
-    std::io::stderr().flush()?;
+    let shown = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .and_then(|mut tty| {
+            tty.write_all(prompt.as_bytes())?;
+            tty.flush()
+        });
+    if shown.is_err() {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+    }
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(line.trim().to_owned())
+    Some(
+        std::io::stdin()
+            .read_line(&mut line)
+            .map(|_| line.trim().to_owned())
+            .map_err(Into::into),
+    )
 }
 
 /// The role to assume: `AssumeRoleConfig::new(arn)` and builder methods.

@@ -422,18 +422,14 @@ impl MfaTokenSource for ProfileMfa {
 }
 
 fn prompt(profile: &str, serial: &str) -> Result<String, BoxError> {
-    use std::io::{IsTerminal, Write};
-    if !std::io::stdin().is_terminal() {
-        return Err(format!(
-            "profile `{profile}` needs an MFA code for {serial}, and there is no terminal to ask on: \
-             give the manager a source (`.mfa_token(MfaToken::fixed(code))` or your own MfaTokenSource), \
-             or run from a terminal to be asked"
-        )
-        .into());
-    }
-    eprint!("Enter MFA code for {serial}: ");
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(line.trim().to_owned())
+    crate::assume_role::ask_on_terminal(&format!("Enter MFA code for {serial}: ")).unwrap_or_else(
+        || {
+            Err(format!(
+                "profile `{profile}` needs an MFA code for {serial}, and there is no terminal to ask on: \
+                 give the manager a source (`.mfa_token(MfaToken::fixed(code))` or your own MfaTokenSource), \
+                 or run from a terminal to be asked"
+            )
+            .into())
+        },
+    )
 }

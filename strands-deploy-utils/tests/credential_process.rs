@@ -2,8 +2,10 @@
 //! the real AWS CLI and boto3 against moto:
 //!
 //! - the `credential_process` example behind a profile: the CLI and boto3
-//!   both get the role strands assumes, and one AssumeRole serves both
-//!   (the session cache the example shares with the CLI);
+//!   both get the role strands assumes; the role needs MFA, and one
+//!   prompt (the CLI's run, on a terminal) serves both: one AssumeRole,
+//!   with the code, through the session cache the example shares with the
+//!   CLI (boto3 runs with no terminal, so a second prompt would fail it);
 //! - a run that cannot get credentials exits non-zero with the diagnostic
 //!   on stderr, which the CLI shows, with no secret in it;
 //! - `AwsClientManager::child_env()` applied to the CLI's command: the same
@@ -41,7 +43,7 @@ fn setup(dir: &Path, moto: &MotoServer) -> Vec<(&'static str, String)> {
         dir.join("config"),
         format!(
             "[profile base]\nregion = us-east-1\n\n\
-             [profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\nsource_profile = base\n\n\
+             [profile deploy]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Deploy\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\n\
              [profile via-strands]\nregion = us-east-1\ncredential_process = {bin} --profile deploy\n\n\
              [profile broken]\nregion = us-east-1\ncredential_process = {bin} --profile no-such-profile\n",
             bin = bin.display()
@@ -78,6 +80,49 @@ fn clean(program: &Path, env: &[(&str, String)]) -> Command {
         cmd.env(k, v);
     }
     cmd
+}
+
+/// `aws sts get-caller-identity` run as a person runs it, on a terminal
+/// (`script` gives it a pseudo-terminal) where they type `typed`.
+fn aws_cli_on_a_terminal(env: &[(&str, String)], profile: &str, typed: &str) -> String {
+    use std::io::Write;
+    let awscli = strands_testkit::moto_server_path()
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .join("awscli");
+    let line = format!(
+        "{} -m awscli sts get-caller-identity --output json --profile {profile}",
+        python().display()
+    );
+    let mut cmd = clean(Path::new("script"), env);
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env("PYTHONPATH", &awscli)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{typed}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("MFA code"),
+        "no prompt on the terminal: {text}"
+    );
+    // The terminal shows the prompt and the typed code; the JSON follows.
+    let json = &text[text.find('{').unwrap()..=text.rfind('}').unwrap()];
+    let v: Value = serde_json::from_str(json).unwrap();
+    v["Arn"].as_str().unwrap().to_owned()
 }
 
 /// `aws sts get-caller-identity` (the AWS CLI from `target/awscli`).
@@ -119,7 +164,7 @@ fn the_aws_cli_and_boto3_use_strands_chain_through_credential_process() {
     let dir = std::env::temp_dir().join(format!("strands-cp-{}", std::process::id()));
     let env = setup(&dir, &moto);
 
-    let cli = arn_of(&aws_cli(&env, Some("via-strands")));
+    let cli = aws_cli_on_a_terminal(&env, "via-strands", "123456");
     assert!(
         cli.contains(":assumed-role/Deploy/strands-deployment"),
         "{cli}"
@@ -137,9 +182,21 @@ fn the_aws_cli_and_boto3_use_strands_chain_through_credential_process() {
         String::from_utf8_lossy(&boto.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&boto.stdout).trim(), cli);
-    // One AssumeRole for both tools: the second run of the example read
-    // the session the first wrote to the CLI's cache.
+    // One AssumeRole for both tools, with the one code typed: the second
+    // run of the example read the session the first wrote to the CLI's
+    // cache, and asked for nothing.
     assert_eq!(moto.count_action("AssumeRole"), 1);
+    let sent = moto
+        .recorded_requests()
+        .into_iter()
+        .find(|(a, _)| a == "AssumeRole")
+        .map(|(_, body)| body)
+        .unwrap();
+    assert!(sent.contains("TokenCode=123456"), "{sent}");
+    assert!(
+        sent.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Falice"),
+        "{sent}"
+    );
 
     // A run that cannot get credentials: non-zero, the diagnostic on
     // stderr, shown by the CLI, no secret anywhere.
