@@ -83,6 +83,7 @@ pub use manager::{
     AwsClientManager, AwsClientManagerBuilder, DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_MAX_POOL_CONNECTIONS, DEFAULT_OPERATION_TIMEOUT,
 };
+pub use metrics::StrategyMetrics;
 pub use preflight::{CheckOutcome, PreflightCheck, PreflightReport};
 pub use region::KNOWN_REGIONS;
 pub use session_cache::SessionCache;

@@ -24,6 +24,20 @@
 //! | `strands.retry.budget.refusals` | counter | |
 //! | `strands.credentials.fetches` | counter | `cloud.region` |
 //!
+//! A strategy used outside the SDK clients (`execute_with_retry`,
+//! `#[with_retry]`, `Attempts`) is reported with [`StrategyMetrics`]: its
+//! own counters (`RetryStats`), read when the pipeline collects, labelled
+//! `strategy`:
+//!
+//! | instrument | kind |
+//! |---|---|
+//! | `strands.retry.calls` | counter (with `count_calls(true)`) |
+//! | `strands.retry.attempts` | counter |
+//! | `strands.retry.retries` | counter |
+//! | `strands.retry.give_ups` | counter |
+//! | `strands.retry.budget.refusals` | counter |
+//! | `strands.retry.budget.tokens` | gauge |
+//!
 //! When the global provider is the SDK's no-op one (nobody configured
 //! telemetry), no instrument is made and the interceptor records nothing:
 //! no attribute map is built, nothing is allocated.
@@ -198,6 +212,94 @@ fn call_attributes(cfg: &ConfigBag) -> Attributes {
         a.set("cloud.region", AttributeValue::String(r.to_string()));
     }
     a
+}
+
+/// A retry strategy's own counters in the SDK's telemetry pipeline, for
+/// the loops strands runs itself (`execute_with_retry`, `#[with_retry]`,
+/// `Attempts`): read from its [`RetryStats`](strands_retry::RetryStats)
+/// and budget when the pipeline collects, so the loops do no more work
+/// than they already do. Labelled `strategy = name`. Reporting stops when
+/// this is dropped; nothing is made when nobody configured telemetry.
+///
+/// ```no_run
+/// use strands_creds::StrategyMetrics;
+/// use strands_retry::RetryStrategy;
+///
+/// let strategy = RetryStrategy::builder().count_calls(true).build()?;
+/// let _metrics = StrategyMetrics::register("deploy", &strategy);
+/// # Ok::<(), strands_retry::ConfigError>(())
+/// ```
+#[must_use = "reporting stops when this is dropped"]
+pub struct StrategyMetrics {
+    _observed: Observed,
+}
+
+impl fmt::Debug for StrategyMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StrategyMetrics")
+            .field("instruments", &self._observed.len())
+            .finish()
+    }
+}
+
+impl StrategyMetrics {
+    /// Report `strategy` under `name`.
+    pub fn register(name: &str, strategy: &RetryStrategy) -> Self {
+        let Some(meter) = meter() else {
+            return Self {
+                _observed: Vec::new(),
+            };
+        };
+        let mut observed: Observed = Vec::new();
+        let label = || {
+            let mut a = Attributes::new();
+            a.set("strategy", AttributeValue::String(name.to_owned()));
+            a
+        };
+        type Read = fn(&strands_retry::RetryStats) -> u64;
+        let counters: [(&'static str, &'static str, Read); 5] = [
+            (
+                "strands.retry.calls",
+                "Calls started (with count_calls)",
+                |s| s.calls,
+            ),
+            ("strands.retry.attempts", "Attempts made", |s| s.attempts),
+            ("strands.retry.retries", "Retries made", |s| s.retries),
+            (
+                "strands.retry.give_ups",
+                "Calls that ended in an error",
+                |s| s.give_ups,
+            ),
+            (
+                "strands.retry.budget.refusals",
+                "Retries the budget refused",
+                |s| s.budget_refusals,
+            ),
+        ];
+        for (metric, description, read) in counters {
+            let s = strategy.clone();
+            let a = label();
+            let c: Arc<dyn AsyncMeasure<Value = u64>> = meter
+                .create_async_monotonic_counter(metric, move |m| {
+                    guarded(|| m.record(read(&s.stats()), Some(&a), None));
+                })
+                .set_description(description)
+                .build();
+            observed.push(Arc::new(c));
+        }
+        let s = strategy.clone();
+        let a = label();
+        let tokens: Arc<dyn AsyncMeasure<Value = f64>> = meter
+            .create_gauge("strands.retry.budget.tokens", move |m| {
+                guarded(|| m.record(f64::from(s.budget().available()), Some(&a), None));
+            })
+            .set_description("Tokens left in the retry budget")
+            .build();
+        observed.push(Arc::new(tokens));
+        Self {
+            _observed: observed,
+        }
+    }
 }
 
 /// `strands.credentials.fetches`: what each region's credential cache

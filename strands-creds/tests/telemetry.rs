@@ -100,6 +100,29 @@ async fn retries_budget_breaker_and_credentials_reach_the_sdk_pipeline() {
         .build()
         .await
         .unwrap();
+    // A strategy strands' own loop runs (no SDK client), reported by name.
+    let own = RetryStrategy::builder()
+        .max_retries(2)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(2))
+        .count_calls(true)
+        .build()
+        .unwrap();
+    let _reported = strands_creds::StrategyMetrics::register("deploy", &own);
+    let mut tries = 0;
+    let ok: Result<u32, std::io::Error> = own.execute_with_retry_blocking(|| {
+        tries += 1;
+        if tries < 3 {
+            Err(std::io::ErrorKind::TimedOut.into())
+        } else {
+            Ok(7)
+        }
+    });
+    assert_eq!(ok.unwrap(), 7);
+    let failed: Result<(), std::io::Error> =
+        own.execute_with_retry_blocking(|| Err(std::io::ErrorKind::PermissionDenied.into()));
+    assert!(failed.is_err());
+
     // Throttled three times, then answered.
     m.validate_credentials().await.unwrap();
     let throttled_run = ep.request_count().await as u64;
@@ -154,9 +177,11 @@ async fn retries_budget_breaker_and_credentials_reach_the_sdk_pipeline() {
         ),
         1
     );
-    assert_eq!(
-        gauge(&metrics, "strands.retry.budget.tokens"),
-        vec![f64::from(strategy.budget().available())]
+    let tokens = gauge(&metrics, "strands.retry.budget.tokens");
+    assert!(
+        tokens.contains(&f64::from(strategy.budget().available()))
+            && tokens.contains(&f64::from(own.budget().available())),
+        "{tokens:?}"
     );
     assert_eq!(
         counter(
@@ -166,6 +191,13 @@ async fn retries_budget_breaker_and_credentials_reach_the_sdk_pipeline() {
         ),
         1
     );
+    // The strategy of strands' own loop: 2 calls, 3 + 1 attempts, 2
+    // retries, 1 give-up.
+    let deploy = [("strategy", "deploy")];
+    assert_eq!(counter(&metrics, "strands.retry.calls", &deploy), 2);
+    assert_eq!(counter(&metrics, "strands.retry.attempts", &deploy), 4);
+    assert_eq!(counter(&metrics, "strands.retry.retries", &deploy), 2);
+    assert_eq!(counter(&metrics, "strands.retry.give_ups", &deploy), 1);
     // The SDK's own metrics, through the same pipeline.
     assert!(
         metrics.last().unwrap().scope_metrics.iter().any(|sm| sm

@@ -88,5 +88,5 @@ pub use strands_creds::aws_sdk_s3;
 pub use strands_creds::{
     self, AssumeRoleConfig, AwsClientManager, AwsClientManagerBuilder, CallerIdentity,
     CheckOutcome, ChildEnv, ClientLayer, ManagedClient, MfaToken, MfaTokenSource, PreflightCheck,
-    PreflightReport, SessionCache, aws_sdk_lambda, aws_sdk_sts, managed_client,
+    PreflightReport, SessionCache, StrategyMetrics, aws_sdk_lambda, aws_sdk_sts, managed_client,
 };
