@@ -39,14 +39,7 @@ fn fast(retries: u32, max_ms: u64) -> RetryStrategy {
 }
 
 fn identity_xml() -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "text/xml")
-        .set_body_string(
-            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-             <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn>\
-             <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>\
-             <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
-        )
+    strands_testkit::sts_identity()
 }
 
 #[tokio::test]

@@ -95,33 +95,15 @@ fn strands(dir: &Path, moto: &MotoServer, test: &str) -> String {
 /// get-caller-identity --profile X`, with `HOME` pointing at the test's
 /// directory so its cache is `~/.aws/cli/cache`.
 fn aws_cli(dir: &Path, moto: &MotoServer, profile: &str) -> Value {
-    let awscli = strands_testkit::moto_server_path()
-        .ancestors()
-        .nth(3)
-        .unwrap()
-        .join("awscli");
-    assert!(
-        awscli.join("awscli").is_dir(),
-        "the AWS CLI is not installed at {}: run `cargo xtask install-moto`",
-        awscli.display()
-    );
-    let mut cmd = Command::new(strands_testkit::moto_server_path().with_file_name("python"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AWS_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = strands_testkit::aws_cli();
     cmd.args([
-        "-m",
-        "awscli",
         "sts",
         "get-caller-identity",
         "--output",
         "json",
         "--profile",
         profile,
-    ])
-    .env("PYTHONPATH", &awscli);
+    ]);
     for (k, v) in env(dir, moto) {
         cmd.env(k, v);
     }

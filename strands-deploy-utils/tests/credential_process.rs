@@ -127,21 +127,11 @@ fn aws_cli_on_a_terminal(env: &[(&str, String)], profile: &str, typed: &str) -> 
 
 /// `aws sts get-caller-identity` (the AWS CLI from `target/awscli`).
 fn aws_cli(env: &[(&str, String)], profile: Option<&str>) -> std::process::Output {
-    let awscli = strands_testkit::moto_server_path()
-        .ancestors()
-        .nth(3)
-        .unwrap()
-        .join("awscli");
-    let mut cmd = clean(&python(), env);
-    cmd.args([
-        "-m",
-        "awscli",
-        "sts",
-        "get-caller-identity",
-        "--output",
-        "json",
-    ])
-    .env("PYTHONPATH", &awscli);
+    let mut cmd = strands_testkit::aws_cli();
+    cmd.args(["sts", "get-caller-identity", "--output", "json"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     if let Some(p) = profile {
         cmd.args(["--profile", p]);
     }
@@ -251,23 +241,13 @@ async fn child_env_for_the_cli() {
     );
     let names: Vec<&str> = env.names().collect();
     assert!(names.contains(&"AWS_CREDENTIAL_EXPIRATION"), "{names:?}");
-    let awscli = strands_testkit::moto_server_path()
-        .ancestors()
-        .nth(3)
-        .unwrap()
-        .join("awscli");
-    let mut cmd = Command::new(python());
-    cmd.env("AWS_PROFILE", "base"); // removed by apply_to
+    let mut cmd = strands_testkit::aws_cli();
+    // This test's own environment (its files, moto), then a profile that
+    // apply_to must remove.
+    cmd.envs(std::env::vars().filter(|(k, _)| k.starts_with("AWS_")));
+    cmd.env("AWS_PROFILE", "base");
     env.apply_to(&mut cmd);
-    cmd.args([
-        "-m",
-        "awscli",
-        "sts",
-        "get-caller-identity",
-        "--output",
-        "json",
-    ])
-    .env("PYTHONPATH", &awscli);
+    cmd.args(["sts", "get-caller-identity", "--output", "json"]);
     let arn = arn_of(&cmd.output().unwrap());
     println!("CHILD_ARN {arn}");
     println!("child checks passed");

@@ -13,6 +13,18 @@ pub struct FaultEndpoint {
     server: MockServer,
 }
 
+/// STS's answer to `GetCallerIdentity` for `arn:aws:iam::123456789012:user/alice`.
+pub fn sts_identity() -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/xml")
+        .set_body_string(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn>\
+             <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>\
+             <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+        )
+}
+
 /// A 200 with a JSON body.
 pub fn ok_json(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)

@@ -17,7 +17,7 @@ mod moto;
 mod proxy;
 mod reset;
 
-pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json};
+pub use faults::{FaultEndpoint, aws_json_error, aws_query_error, ok_json, sts_identity};
 pub use metadata::{
     CONTAINER_KEY, CONTAINER_TOKEN, CredentialEndpoints, IMDS_KEY, IMDS_ROLE, SSO_ACCESS_TOKEN,
     SSO_KEY, control, rfc3339,
@@ -39,6 +39,25 @@ pub fn loopback_agent(timeout: std::time::Duration) -> ureq::Agent {
         .timeout_global(Some(timeout))
         .build()
         .into()
+}
+
+/// The AWS CLI as a person runs it: `python -m awscli` from `target/awscli`
+/// (as `cargo xtask ci` installs it), with every `AWS_*` variable of this
+/// machine removed. Add the arguments and the test's environment.
+pub fn aws_cli() -> std::process::Command {
+    let awscli = moto_server_path()
+        .ancestors()
+        .nth(3)
+        .map(|t| t.join("awscli"))
+        .unwrap_or_default();
+    let mut cmd = std::process::Command::new(moto_server_path().with_file_name("python"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(["-m", "awscli"]).env("PYTHONPATH", awscli);
+    cmd
 }
 
 /// The access key id the harness hands to clients (moto accepts any key
