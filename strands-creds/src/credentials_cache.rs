@@ -177,10 +177,14 @@ impl CredentialsCache {
                 // says only "an error occurred while loading credentials").
                 None => {
                     let cause = chain_text(&e);
-                    if !container_failed(&cause) {
+                    let named = if container_failed(&cause) {
+                        CredsError::ContainerCredentials { cause }
+                    } else if let Some(imds) = imds_silent(&cause) {
+                        CredsError::InstanceMetadataUnavailable { cause: imds }
+                    } else {
                         return Err(e);
-                    }
-                    return Err(e.or_named(CredsError::ContainerCredentials { cause }.into()));
+                    };
+                    return Err(e.or_named(named.into()));
                 }
                 Some(p) => {
                     let cause = chain_text(&e);
@@ -258,6 +262,23 @@ fn container_failed(cause: &str) -> bool {
     } else {
         false
     }
+}
+
+/// Whether the default chain ended at instance metadata that did not
+/// answer (aws-config: `Ec2InstanceMetadata: … could not communicate with
+/// IMDS: … timed out`); its own words, if so.
+fn imds_silent(cause: &str) -> Option<String> {
+    let line = cause.lines().find(|l| {
+        l.to_ascii_lowercase()
+            .contains("could not communicate with imds")
+    })?;
+    Some(
+        line.split_once("could not communicate with IMDS")
+            .map_or(line, |(_, rest)| rest)
+            .trim_start_matches(':')
+            .trim()
+            .to_owned(),
+    )
 }
 
 /// The Display of an error and its sources, each said once.

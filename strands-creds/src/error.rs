@@ -109,6 +109,13 @@ pub(crate) enum CredsError {
         "The container credentials endpoint (ECS task role or EKS Pod Identity) did not give credentials: {cause}"
     )]
     ContainerCredentials { cause: String },
+    /// The default chain found nothing, and instance metadata, its last
+    /// source, did not answer (not on EC2, or a hop limit of 1 in a
+    /// container).
+    #[error(
+        "No AWS credentials found, and EC2 instance metadata, the last source tried, did not answer: {cause}"
+    )]
+    InstanceMetadataUnavailable { cause: String },
     /// A credential source that did not answer within the manager's
     /// `credentials_timeout`.
     #[error("The credential source ({source_name}) did not answer within {:.1} s", timeout.as_secs_f64())]
@@ -182,6 +189,7 @@ const ROWS: &[Row] = &[
     Row { name: "web_identity_token", category: CRED, advice: &["Point AWS_WEB_IDENTITY_TOKEN_FILE (or the profile's web_identity_token_file) at the token your platform writes: GitHub Actions needs `permissions: id-token: write` and an OIDC step (aws-actions/configure-aws-credentials); EKS mounts it at /var/run/secrets/eks.amazonaws.com/serviceaccount/token", "An empty file means the token was not written yet: run the step that fetches it first"] },
     Row { name: "container_endpoint", category: CONF, advice: &["Use the URI the platform sets: ECS sets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, EKS Pod Identity sets http://169.254.170.23/v1/credentials; any other host needs https", "For a local test endpoint use http://127.0.0.1:PORT"] },
     Row { name: "container_credentials", category: CRED, advice: &["A refused token (401, 403): check AWS_CONTAINER_AUTHORIZATION_TOKEN or the file in AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is the one the agent gave this task or pod", "An error status or garbage: check the ECS task role or the EKS Pod Identity association, and that the agent is running (`curl -H \"Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)\" $AWS_CONTAINER_CREDENTIALS_FULL_URI`)"] },
+    Row { name: "instance_metadata_unavailable", category: CRED, advice: &["Not on EC2: give credentials another way (AWS_PROFILE, `aws configure`, `aws sso login`) and set AWS_EC2_METADATA_DISABLED=true so the chain does not wait for instance metadata", "On EC2: check the instance has an instance profile; in a container, IMDSv2 needs a hop limit of 2 (`aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2`)", "A slow metadata service: AWS_METADATA_SERVICE_TIMEOUT and AWS_METADATA_SERVICE_NUM_ATTEMPTS raise the bound (1 s, 1 attempt)"] },
     Row { name: "credentials_timeout", category: CRED, advice: &["If it runs a credential_process, run that command by hand: it must print JSON and exit", "For SSO: run `aws sso login` with the same profile; for a container or instance role, check its endpoint"] },
     Row { name: "incomplete_sts_answer", category: CRED, advice: &["Check the endpoint URL points at STS"] },
     Row { name: "no_credentials_provider", category: CRED, advice: &["Set AWS_PROFILE, run `aws configure`, or run `aws sso login`"] },
@@ -212,6 +220,7 @@ impl CredsError {
             Self::WebIdentityToken { .. } => "web_identity_token",
             Self::ContainerEndpoint { .. } => "container_endpoint",
             Self::ContainerCredentials { .. } => "container_credentials",
+            Self::InstanceMetadataUnavailable { .. } => "instance_metadata_unavailable",
             Self::CredentialsTimeout { .. } => "credentials_timeout",
             Self::IncompleteStsAnswer => "incomplete_sts_answer",
             Self::NoCredentialsProvider => "no_credentials_provider",
@@ -416,6 +425,10 @@ mod tests {
             .into(),
             CredsError::ContainerCredentials {
                 cause: "HTTP 401".into(),
+            }
+            .into(),
+            CredsError::InstanceMetadataUnavailable {
+                cause: "timed out".into(),
             }
             .into(),
         ];

@@ -157,7 +157,7 @@ fn a_silent_instance_metadata_service_is_bounded_as_botocore_bounds_it() {
         if let Some(n) = attempts {
             env.push(("AWS_METADATA_SERVICE_NUM_ATTEMPTS", n.into()));
         }
-        strands(&env, "strands::credential");
+        strands(&env, "strands::credential::instance_metadata_unavailable");
         let strands_n = strands_conns.load(Ordering::SeqCst);
 
         let (url, boto_conns) = silent_endpoint();
