@@ -38,6 +38,10 @@
 //! | `strands.retry.budget.refusals` | counter |
 //! | `strands.retry.budget.tokens` | gauge |
 //!
+//! The instruments are made when the manager is built (or the strategy
+//! registered), from the provider set then: set the global provider
+//! first, as for the SDK's own clients.
+//!
 //! When the global provider is the SDK's no-op one (nobody configured
 //! telemetry), no instrument is made and the interceptor records nothing:
 //! no attribute map is built, nothing is allocated.
