@@ -21,13 +21,7 @@ use strands_testkit::{MotoServer, TEST_SECRET_ACCESS_KEY};
 const CHILD: &str = "STRANDS_CREDENTIAL_PROCESS_CHILD";
 
 fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is not built", bin.display());
-    bin
+    strands_testkit::example_bin(name)
 }
 
 fn python() -> PathBuf {

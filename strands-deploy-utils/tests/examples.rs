@@ -13,20 +13,8 @@ use std::process::{Command, Output};
 use strands_deploy_utils::{AwsClientManager, aws_sdk_iam, aws_sdk_lambda};
 use strands_testkit::{MOTO_ACCOUNT_ID, MotoServer, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
 
-/// `target/<profile>/examples/<name>`, next to this test's own binary
-/// (`target/<profile>/deps/examples-…`).
 fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is not built: run the tests with `cargo test` (which builds the examples) and the s3,iam features",
-        bin.display()
-    );
-    bin
+    strands_testkit::example_bin(name)
 }
 
 /// A command with nothing of this machine's AWS set-up: an empty home,

@@ -12,6 +12,7 @@
 //! test cannot pass on one machine by accident of a global install.
 
 mod faults;
+mod loopback;
 mod metadata;
 mod moto;
 mod proxy;
@@ -58,6 +59,27 @@ pub fn aws_cli() -> std::process::Command {
     }
     cmd.args(["-m", "awscli"]).env("PYTHONPATH", awscli);
     cmd
+}
+
+/// An example's binary, `target/<profile>/examples/<name>`, next to the
+/// running test's own (`target/<profile>/deps/…`): `cargo test` and
+/// nextest build the examples of the package under test.
+pub fn example_bin(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let bin = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is not built: run the tests with `cargo test` (which builds the examples) and the s3,iam features",
+        bin.display()
+    );
+    bin
 }
 
 /// The access key id the harness hands to clients (moto accepts any key

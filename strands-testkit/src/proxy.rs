@@ -117,17 +117,7 @@ impl FaultProxy {
             forwarded: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
         });
-        let s = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if s.stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let s = Arc::clone(&s);
-                std::thread::spawn(move || serve(conn, &s));
-            }
-        });
+        crate::loopback::serve_each(listener, &shared, |s| &s.stop, serve);
         Ok(Self { port, shared })
     }
 
@@ -149,9 +139,7 @@ impl FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::Relaxed);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        crate::loopback::stop(&self.shared.stop, self.port);
     }
 }
 
